@@ -1,0 +1,41 @@
+#!/bin/bash
+# The test command (README "Run the tests"; CI runs exactly this): installs what is
+# missing, builds lifeboat twice (plain, and with AddressSanitizer + UBSan), starts the
+# test servers, runs every test through ctest against them, and stops the servers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+WORK=$ROOT/.work
+JOBS=$(nproc)
+
+bash scripts/install-deps.sh
+
+echo "== build (RelWithDebInfo)" >&2
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$JOBS"
+echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer)" >&2
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLIFEBOAT_SANITIZE=ON >/dev/null
+cmake --build build-asan -j "$JOBS"
+
+# --- servers
+mkdir -p "$WORK"
+stop_servers() { bash "$ROOT/scripts/servers/stop-rgw.sh" "$WORK/rgw"; }
+trap stop_servers EXIT
+RGW_PORT=${RGW_PORT:-7480} bash scripts/servers/start-rgw.sh "$WORK/rgw"
+
+export AWS_ACCESS_KEY_ID=LIFEBOATTESTKEY1
+export AWS_SECRET_ACCESS_KEY=lifeboat/test/secret/0123456789abcdef
+export AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
+export AWS_PAGER= AWS_EC2_METADATA_DISABLED=true
+ENDPOINT=http://127.0.0.1:${RGW_PORT:-7480}
+aws --endpoint-url "$ENDPOINT" s3api create-bucket --bucket lifeboat-test >/dev/null 2>&1 ||
+  aws --endpoint-url "$ENDPOINT" s3api head-bucket --bucket lifeboat-test
+export LIFEBOAT_TEST_S3="s3://lifeboat-test?endpoint=$ENDPOINT&region=us-east-1"
+export LIFEBOAT_TEST_NO_SKIP=1   # a missing server fails a test; it never skips
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+echo "== tests (sanitizers)" >&2
+(cd build-asan && ctest --output-on-failure -j 2)
+echo "== tests" >&2
+(cd build && ctest --output-on-failure -j 2)

@@ -1,0 +1,101 @@
+// Server-side copy: CopyObject up to 5 GiB, a multipart UploadPartCopy above.
+#include <pugixml.hpp>
+#include <sstream>
+
+#include "store/s3/s3_internal.hpp"
+#include "util/error.hpp"
+
+namespace lifeboat::store::s3 {
+
+namespace {
+
+constexpr std::uint64_t k_copy_limit = 5ull << 30;
+
+std::string copy_source(const Client& client, const std::string& from_full_key) {
+  return "/" + client.options().bucket + "/" + http::uri_encode(from_full_key, true);
+}
+
+// CopyObject and UploadPartCopy may answer 200 with an <Error> body.
+std::string copied_etag(const Client& client, const http::Response& response,
+                        const std::string& what, const char* result) {
+  if (response.status != 200 || Client::parse_error(response.body)) {
+    client.fail(response, what);
+  }
+  pugi::xml_document doc;
+  doc.load_buffer(response.body.data(), response.body.size());
+  return unquote(doc.child(result).child_value("ETag"));
+}
+
+}  // namespace
+
+ObjectInfo copy_object(const Client& client, const std::string& from_full_key,
+                       const std::string& to_full_key, const std::string& to_key) {
+  auto source = head_object(client, from_full_key, to_key);
+  auto what = "object '" + client.name_of(from_full_key) + "'";
+  if (!source) {
+    throw Error(ErrorKind::not_found, what + " not found");
+  }
+  // Pin the source version so a concurrent overwrite cannot mix two versions.
+  Headers pin{{"x-amz-copy-source", copy_source(client, from_full_key)},
+              {"x-amz-copy-source-if-match", "\"" + source->etag + "\""}};
+  if (source->size <= k_copy_limit) {
+    auto headers = pin;
+    headers.emplace_back("x-amz-metadata-directive", "COPY");
+    auto response = client.send(Call{.method = "PUT", .key = to_full_key, .headers = headers,
+                                     .operation = "CopyObject"});
+    source->etag = copied_etag(client, response, what, "CopyObjectResult");
+    source->mtime = std::chrono::system_clock::now();
+    return *source;
+  }
+  Headers meta;
+  for (const auto& [name, value] : source->metadata) {
+    meta.emplace_back("x-amz-meta-" + name, value);
+  }
+  auto start = client.send(Call{.method = "POST", .key = to_full_key, .query = {{"uploads", ""}},
+                                .headers = meta, .operation = "CreateMultipartUpload"});
+  if (start.status != 200) {
+    client.fail(start, what);
+  }
+  pugi::xml_document doc;
+  doc.load_buffer(start.body.data(), start.body.size());
+  std::string upload_id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
+  try {
+    auto part_size = choose_part_size(source->size, 512ull << 20);
+    std::ostringstream xml;
+    xml << "<CompleteMultipartUpload>";
+    int number = 0;
+    for (std::uint64_t offset = 0; offset < source->size; offset += part_size) {
+      auto last = std::min(source->size, offset + part_size) - 1;
+      auto headers = pin;
+      headers.emplace_back("x-amz-copy-source-range",
+                           "bytes=" + std::to_string(offset) + "-" + std::to_string(last));
+      ++number;
+      auto response = client.send(
+          Call{.method = "PUT", .key = to_full_key,
+               .query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}},
+               .headers = headers, .operation = "UploadPartCopy " + std::to_string(number)});
+      xml << "<Part><PartNumber>" << number << "</PartNumber><ETag>\""
+          << copied_etag(client, response, what, "CopyPartResult") << "\"</ETag></Part>";
+    }
+    xml << "</CompleteMultipartUpload>";
+    auto body = xml.str();
+    auto response = client.send(
+        Call{.method = "POST", .key = to_full_key, .query = {{"uploadId", upload_id}},
+             .body = {reinterpret_cast<const std::uint8_t*>(body.data()), body.size()},
+             .operation = "CompleteMultipartUpload", .safe_to_repeat = false});
+    source->etag = copied_etag(client, response, what, "CompleteMultipartUploadResult");
+  } catch (...) {
+    try {
+      client.send(Call{.method = "DELETE", .key = to_full_key, .query = {{"uploadId", upload_id}},
+                       .operation = "AbortMultipartUpload"});
+    } catch (...) {
+      // Best effort, as for uploads.
+    }
+    throw;
+  }
+  source->key = to_key;
+  source->mtime = std::chrono::system_clock::now();
+  return *source;
+}
+
+}  // namespace lifeboat::store::s3

@@ -1,0 +1,65 @@
+// What tests share: temporary directories, the test servers' addresses, running the
+// lifeboat binary.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/s3/s3_store.hpp"
+
+namespace lifeboat::test {
+
+// A fresh directory, removed with everything in it when the object goes.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return m_path; }
+
+ private:
+  std::filesystem::path m_path;
+};
+
+// The S3 test server's base address (LIFEBOAT_TEST_S3, e.g.
+// "s3://lifeboat-test?endpoint=http://127.0.0.1:7480"), or nullopt when none is
+// configured. Use REQUIRE_S3() in a test to skip there on a developer machine — and to
+// fail under CI, where LIFEBOAT_TEST_NO_SKIP=1.
+std::optional<std::string> s3_base_address();
+
+// The base address with a fresh random prefix appended, so tests never share keys.
+std::string fresh_s3_address(const std::string& base);
+
+// True when a missing server must fail the test instead of skipping it.
+bool skips_forbidden();
+
+struct CommandResult {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs the lifeboat binary with `args`, feeding `input` on stdin.
+CommandResult run_lifeboat(const std::vector<std::string>& args, const std::string& input = "");
+
+// Runs a shell command; returns its status and output.
+CommandResult run_shell(const std::string& command);
+
+// Deterministic pseudo-random bytes (incompressible, reproducible).
+std::string random_data(std::size_t size, std::uint64_t seed);
+
+}  // namespace lifeboat::test
+
+// Skips (developer machine) or fails (CI) when no S3 server is configured.
+#define REQUIRE_S3(base)                                                              \
+  auto base##_opt = ::lifeboat::test::s3_base_address();                             \
+  if (!base##_opt) {                                                                  \
+    if (::lifeboat::test::skips_forbidden()) {                                        \
+      FAIL() << "LIFEBOAT_TEST_S3 is not set and skipping is forbidden (CI)";         \
+    }                                                                                 \
+    GTEST_SKIP() << "LIFEBOAT_TEST_S3 is not set; run scripts/test.sh to start rgw"; \
+  }                                                                                   \
+  const std::string base = *base##_opt
