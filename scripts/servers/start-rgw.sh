@@ -57,6 +57,11 @@ rgw frontends = beast endpoint=127.0.0.1:$PORT
 rgw dns name = 127.0.0.1
 rgw data = $C/rgw
 keyring = $C/rgw/keyring
+# Reclaim deleted and overwritten objects within seconds, not hours: memstore keeps
+# everything in RAM and a full OSD stalls every write.
+rgw gc obj min wait = 2
+rgw gc processor period = 5
+rgw gc processor max time = 5
 CONF
 export CEPH_CONF=$C/ceph.conf
 ceph-authtool --create-keyring "$C/keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null

@@ -35,7 +35,7 @@ std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* use
 }
 
 std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user) {
-  static_cast<Response*>(user)->body.append(data, size * count);
+  static_cast<std::string*>(user)->append(data, size * count);
   return size * count;
 }
 
@@ -77,6 +77,9 @@ class CurlTransport final : public Transport {
     curl_easy_reset(curl);
 
     Response response;
+    auto* body = request.body_into != nullptr ? request.body_into : &response.body;
+    body->clear();
+    body->reserve(request.expected_body_size);
     UploadState upload{request.body};
     Slist headers;
     for (const auto& [name, value] : request.headers) {
@@ -101,10 +104,11 @@ class CurlTransport final : public Transport {
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(m_options.stall_timeout.count()));
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
     curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 256L * 1024L);
+    curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 1024L * 1024L);
     if (!m_options.ca_file.empty()) {
       curl_easy_setopt(curl, CURLOPT_CAINFO, m_options.ca_file.c_str());
     }

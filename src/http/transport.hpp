@@ -24,6 +24,12 @@ struct Request {
   std::span<const std::uint8_t> body;  // must stay valid until perform() returns
   // A label for progress and fault injection ("UploadPart 3"); never sent.
   std::string operation;
+  // The answer body's expected size, reserved up front so a large body is not
+  // reallocated as it grows. Default: 0 (grow as needed)
+  std::size_t expected_body_size = 0;
+  // If set, the answer body is written into *body_into (cleared first, its capacity
+  // reused) and Response::body stays empty: large transfers recycle their buffers.
+  std::string* body_into = nullptr;
 };
 
 struct Response {

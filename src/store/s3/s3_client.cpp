@@ -46,6 +46,7 @@ Client::Client(S3Options options) : m_options(std::move(options)) {
   if (!m_options.transport) {
     m_options.transport = http::make_curl_transport();
   }
+  m_tls = m_options.endpoint.starts_with("https://");
 }
 
 std::string Client::describe() const {
@@ -87,8 +88,12 @@ http::Response Client::send(const Call& call) const {
   std::string host;
   std::string path;
   http::Request request{.method = call.method, .url = url_for(call.key, call.query, host, path),
-                        .headers = call.headers, .body = call.body, .operation = call.operation};
-  auto payload_hash = to_hex(sha256(call.body));
+                        .headers = call.headers, .body = call.body, .operation = call.operation,
+                        .expected_body_size = call.expected_body_size,
+                        .body_into = call.body_into};
+  // Over HTTPS, TLS already protects the body and Content-MD5 covers every upload, so
+  // the payload is not hashed a second time for the signature; over plain HTTP it is.
+  auto payload_hash = m_tls ? std::string("UNSIGNED-PAYLOAD") : to_hex(sha256(call.body));
   auto date = amz_date_now();
   request.headers.emplace_back("host", host);
   request.headers.emplace_back("x-amz-date", date);

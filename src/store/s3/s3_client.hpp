@@ -22,6 +22,8 @@ struct Call {
   std::span<const std::uint8_t> body;
   std::string operation;      // "PutObject", "UploadPart 3", ...; for messages and faults
   bool safe_to_repeat = true;
+  std::size_t expected_body_size = 0;  // see http::Request
+  std::string* body_into = nullptr;    // see http::Request
 };
 
 // What an error response said.
@@ -58,6 +60,7 @@ class Client {
 
   S3Options m_options;
   http::Credentials m_credentials;
+  bool m_tls = false;
 };
 
 // Parses an HTTP date (RFC 7231) or an ISO 8601 time ("2024-01-02T03:04:05.000Z").

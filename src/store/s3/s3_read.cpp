@@ -7,6 +7,7 @@
 
 #include <deque>
 #include <future>
+#include <mutex>
 
 #include "util/error.hpp"
 
@@ -70,6 +71,10 @@ class S3ReadStream final : public ReadStream {
       if (m_pending.empty()) {
         return 0;
       }
+      {
+        std::lock_guard lock(m_pool_mutex);
+        m_pool.push_back(std::move(m_current));
+      }
       m_current = m_pending.front().get();
       m_pending.pop_front();
       m_position = 0;
@@ -84,13 +89,16 @@ class S3ReadStream final : public ReadStream {
   const ObjectInfo& info() const override { return m_info; }
 
  private:
-  http::Response get_range(std::uint64_t begin, std::uint64_t end, const std::string& etag) const {
+  http::Response get_range(std::uint64_t begin, std::uint64_t end, const std::string& etag,
+                           std::string* body_into = nullptr) const {
     Headers headers{{"range", "bytes=" + std::to_string(begin) + "-" + std::to_string(end - 1)}};
     if (!etag.empty()) {
       headers.emplace_back("if-match", "\"" + etag + "\"");
     }
     return m_client->send(Call{.method = "GET", .key = m_full_key, .headers = headers,
-                               .operation = "GetObject"});
+                               .operation = "GetObject",
+                               .expected_body_size = static_cast<std::size_t>(end - begin),
+                               .body_into = body_into});
   }
 
   void fill_info(const http::Response& response) {
@@ -123,10 +131,20 @@ class S3ReadStream final : public ReadStream {
       auto end = std::min(m_end, begin + k_range_size);
       m_fetched_to = end;
       m_pending.push_back(std::async(std::launch::async, [this, begin, end] {
+        // Ranges reuse the buffers of ranges already consumed, so memory stays at
+        // `connections` + 1 ranges however large the object.
+        std::string body;
+        {
+          std::lock_guard lock(m_pool_mutex);
+          if (!m_pool.empty()) {
+            body = std::move(m_pool.back());
+            m_pool.pop_back();
+          }
+        }
         // A short body is a connection cut mid-transfer that curl did not notice;
         // treat it like one and ask again.
         for (int attempt = 1;; ++attempt) {
-          auto response = get_range(begin, end, m_info.etag);
+          auto response = get_range(begin, end, m_info.etag, &body);
           if (response.status == 412) {
             throw Error(ErrorKind::corrupt, "object '" + m_client->name_of(m_full_key) +
                                                 "' was replaced while being read; read it again");
@@ -134,9 +152,9 @@ class S3ReadStream final : public ReadStream {
           if (response.status != 206) {
             m_client->fail(response, "object '" + m_client->name_of(m_full_key) + "'");
           }
-          if (response.body.size() == end - begin || attempt == m_client->options().retry.attempts) {
-            check_length(response.body, end - begin, begin);
-            return std::move(response.body);
+          if (body.size() == end - begin || attempt == m_client->options().retry.attempts) {
+            check_length(body, end - begin, begin);
+            return body;
           }
         }
       }));
@@ -151,6 +169,8 @@ class S3ReadStream final : public ReadStream {
   std::string m_current;
   std::size_t m_position = 0;
   std::deque<std::future<std::string>> m_pending;
+  std::mutex m_pool_mutex;
+  std::vector<std::string> m_pool;
 };
 
 }  // namespace

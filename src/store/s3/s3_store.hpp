@@ -26,7 +26,8 @@ struct S3Options {
   // Path-style URLs (endpoint/bucket/key) instead of virtual-hosted (bucket.endpoint/key).
   // Default: virtual-hosted for amazonaws.com endpoints, path-style for any other
   bool path_style = true;
-  int connections = 8;                         // parallel requests per operation. Default: 8
+  // Parallel requests per transfer; each holds one part (or range) in memory.
+  int connections = 4;                         // Default: 4
   std::uint64_t part_size = 8ull << 20;        // smallest multipart part. Default: 8 MiB
   std::optional<http::Credentials> credentials;  // Default: from the environment or file
   http::RetryPolicy retry;                       // Default: see RetryPolicy

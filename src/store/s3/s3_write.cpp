@@ -3,6 +3,7 @@
 // commit(); abort() (or destruction) removes the multipart upload.
 #include <deque>
 #include <future>
+#include <mutex>
 #include <pugixml.hpp>
 #include <sstream>
 
@@ -38,7 +39,7 @@ class S3WriteStream final : public WriteStream {
         m_options(std::move(options)),
         m_part_size(choose_part_size(m_options.size ? m_options.size : m_options.size_hint,
                                      m_client->options().part_size)) {
-    m_buffer.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(m_part_size, 1 << 20)));
+    m_buffer.reserve(static_cast<std::size_t>(std::min(m_part_size, m_options.size.value_or(1 << 20))));
   }
 
   ~S3WriteStream() override { abort(); }
@@ -175,10 +176,24 @@ class S3WriteStream final : public WriteStream {
       m_pending.pop_front();
     }
     auto body = std::make_shared<std::vector<std::uint8_t>>(std::move(m_buffer));
-    m_buffer = {};
-    m_buffer.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(m_part_size, 1 << 20)));
+    // Parts reuse the buffers of parts already sent, so memory stays at
+    // `connections` + 1 parts however large the object.
+    {
+      std::lock_guard lock(m_pool_mutex);
+      if (m_pool.empty()) {
+        m_buffer = {};
+        m_buffer.reserve(static_cast<std::size_t>(m_part_size));
+      } else {
+        m_buffer = std::move(m_pool.back());
+        m_pool.pop_back();
+        m_buffer.clear();
+      }
+    }
     m_pending.push_back(std::async(std::launch::async, [this, number, body] {
-      return upload_part(number, *body);
+      auto part = upload_part(number, *body);
+      std::lock_guard lock(m_pool_mutex);
+      m_pool.push_back(std::move(*body));
+      return part;
     }));
   }
 
@@ -269,6 +284,8 @@ class S3WriteStream final : public WriteStream {
   int m_parts_sent = 0;
   std::vector<Part> m_parts;
   std::deque<std::future<Part>> m_pending;
+  std::mutex m_pool_mutex;
+  std::vector<std::vector<std::uint8_t>> m_pool;
   bool m_done = false;
 };
 
