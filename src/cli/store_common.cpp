@@ -14,6 +14,7 @@
 #include "util/bytes.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/redact.hpp"
 
 namespace lifeboat::cli {
 
@@ -29,10 +30,10 @@ Target open_target(const std::string& argument, const std::string& default_store
                                         "' is not a store address; give file:///DIR/KEY or "
                                         "s3://BUCKET/KEY, or set --store / LIFEBOAT_STORE");
     }
-    return Target{store::Store::open(default_store), argument, store::redact(argument)};
+    return Target{store::Store::open(default_store), argument, redact(argument)};
   }
   auto location = store::locate(argument, as_directory);
-  return Target{store::Store::open(location.store), location.key, store::redact(argument)};
+  return Target{store::Store::open(location.store), location.key, redact(argument)};
 }
 
 store::ObjectInfo upload_file(store::Store& store, const std::string& key,
@@ -68,7 +69,7 @@ store::ObjectInfo upload_file(store::Store& store, const std::string& key,
 }
 
 void download_file(const store::Store& store, const std::string& key,
-                   const std::filesystem::path& destination, Progress& progress) {
+                   const std::filesystem::path& destination, Progress& progress, bool sync) {
   auto source = store.open_read(key);
   std::vector<std::uint8_t> buffer(k_buffer_size);
   if (destination == "-") {
@@ -91,7 +92,7 @@ void download_file(const store::Store& store, const std::string& key,
       write_all(fd.get(), std::span(buffer).first(n), destination.string());
       progress.add(n);
     }
-    if (::fsync(fd.get()) != 0) {
+    if (sync && ::fsync(fd.get()) != 0) {
       throw_errno("unable to sync '" + destination.string() + "'", errno);
     }
     if (::rename(partial.c_str(), destination.c_str()) != 0) {
@@ -100,6 +101,13 @@ void download_file(const store::Store& store, const std::string& key,
   } catch (...) {
     ::unlink(partial.c_str());
     throw;
+  }
+}
+
+void sync_filesystem(const std::filesystem::path& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd || ::syncfs(fd.get()) != 0) {
+    throw_errno("unable to sync '" + path.string() + "' to disk", errno);
   }
 }
 

@@ -28,9 +28,14 @@ store::ObjectInfo upload_file(store::Store& store, const std::string& key,
                               bool if_absent);
 
 // Downloads one object into a local file, written beside it and renamed into place
-// only when whole (or to stdout for "-").
+// only when whole (or to stdout for "-"). With `sync`, the file is fsynced before the
+// rename; a bulk download passes false and calls sync_filesystem() once at the end.
 void download_file(const store::Store& store, const std::string& key,
-                   const std::filesystem::path& destination, Progress& progress);
+                   const std::filesystem::path& destination, Progress& progress,
+                   bool sync = true);
+
+// Flushes the file system holding `path` to disk (syncfs).
+void sync_filesystem(const std::filesystem::path& path);
 
 // Runs `task(i)` for i in [0, count) on `jobs` threads; rethrows the first failure
 // after stopping the others from starting new tasks.

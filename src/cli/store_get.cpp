@@ -4,6 +4,7 @@
 #include "cli/store_commands.hpp"
 #include "cli/store_common.hpp"
 #include "util/error.hpp"
+#include "util/fs.hpp"
 
 namespace lifeboat::cli {
 
@@ -45,6 +46,7 @@ int run_store_get(const StoreGetOptions& options, const Globals& globals,
     total += entry.info.size;
   }
   std::filesystem::path root = options.destination.empty() ? "." : options.destination;
+  make_directories(root);
   Progress progress("get " + std::to_string(entries.size()) + " objects", total,
                     !globals.quiet && !globals.json);
   run_parallel(entries.size(), shared.jobs, [&](std::size_t i) {
@@ -54,8 +56,11 @@ int run_store_get(const StoreGetOptions& options, const Globals& globals,
       throw Error(ErrorKind::unsafe, "refusing to write object '" + key + "' outside '" +
                                          root.string() + "'");
     }
-    download_file(target.store, key, root / relative, progress);
+    download_file(target.store, key, root / relative, progress, false);
   });
+  // One flush for all files instead of one fsync each: ten thousand small files would
+  // otherwise spend most of their time waiting for the disk.
+  sync_filesystem(root);
   progress.finish();
   if (globals.json) {
     print_json({{"objects", entries.size()}, {"bytes", total}, {"directory", root.string()}});
