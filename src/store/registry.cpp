@@ -6,6 +6,7 @@
 #include "store/file/file_store.hpp"
 #include "store/s3/s3_store.hpp"
 #include "util/error.hpp"
+#include "util/redact.hpp"
 
 namespace lifeboat::store {
 
@@ -61,30 +62,6 @@ Location locate(const std::string& address, bool as_directory) {
   }
   throw Error(ErrorKind::usage, "unknown store address '" + redact(address) +
                                     "': use file:///DIR or s3://BUCKET[/PREFIX]?endpoint=URL");
-}
-
-std::string redact(const std::string& address) {
-  std::string out = address;
-  for (std::string_view secret : {"pin-value=", "password=", "secret="}) {
-    auto at = out.find(secret);
-    while (at != std::string::npos) {
-      auto start = at + secret.size();
-      auto end = out.find_first_of("&;", start);
-      out.replace(start, end == std::string::npos ? std::string::npos : end - start, "***");
-      at = out.find(secret, start);
-    }
-  }
-  // user:password@host
-  if (auto scheme = out.find("://"); scheme != std::string::npos) {
-    auto at = out.find('@', scheme);
-    auto colon = out.find(':', scheme + 3);
-    auto slash = out.find('/', scheme + 3);
-    if (at != std::string::npos && colon != std::string::npos && colon < at &&
-        (slash == std::string::npos || at < slash)) {
-      out.replace(colon + 1, at - colon - 1, "***");
-    }
-  }
-  return out;
 }
 
 }  // namespace lifeboat::store

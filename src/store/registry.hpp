@@ -18,7 +18,4 @@ struct Location {
 // directory is the store itself.
 Location locate(const std::string& address, bool as_directory);
 
-// Removes secrets from an address for printing (pin-value=..., user:password@).
-std::string redact(const std::string& address);
-
 }  // namespace lifeboat::store

@@ -3,6 +3,8 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/crypto.h>
+#include <openssl/kdf.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -106,6 +108,63 @@ Sha256 hmac_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8
            out.data(), &n) == nullptr) {
     throw Error(ErrorKind::internal, "unable to compute an HMAC: OpenSSL failed");
   }
+  return out;
+}
+
+void hkdf_sha256(std::span<const std::uint8_t> ikm, std::span<const std::uint8_t> salt,
+                 std::string_view info, std::span<std::uint8_t> out) {
+  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
+      EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr), &EVP_PKEY_CTX_free);
+  std::size_t length = out.size();
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_hkdf_md(ctx.get(), EVP_sha256()) != 1 ||
+      EVP_PKEY_CTX_set1_hkdf_salt(ctx.get(), salt.data(), static_cast<int>(salt.size())) != 1 ||
+      EVP_PKEY_CTX_set1_hkdf_key(ctx.get(), ikm.data(), static_cast<int>(ikm.size())) != 1 ||
+      EVP_PKEY_CTX_add1_hkdf_info(ctx.get(), reinterpret_cast<const unsigned char*>(info.data()),
+                                  static_cast<int>(info.size())) != 1 ||
+      EVP_PKEY_derive(ctx.get(), out.data(), &length) != 1 || length != out.size()) {
+    throw Error(ErrorKind::internal, "unable to derive a key: OpenSSL HKDF failed");
+  }
+}
+
+bool equal_constant_time(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::optional<std::vector<std::uint8_t>> from_hex(std::string_view text) {
+  if (text.size() % 2 != 0) {
+    return std::nullopt;
+  }
+  auto value = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::vector<std::uint8_t> out;
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    int high = value(text[i]);
+    int low = value(text[i + 1]);
+    if (high < 0 || low < 0) {
+      return std::nullopt;
+    }
+    out.push_back(static_cast<std::uint8_t>(high * 16 + low));
+  }
+  return out;
+}
+
+std::optional<std::vector<std::uint8_t>> from_base64(std::string_view text) {
+  if (text.size() % 4 != 0) {
+    return std::nullopt;
+  }
+  std::vector<std::uint8_t> out(text.size() / 4 * 3);
+  int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()),
+                          static_cast<int>(text.size()));
+  if (n < 0) {
+    return std::nullopt;
+  }
+  auto padding = text.ends_with("==") ? 2u : text.ends_with("=") ? 1u : 0u;
+  out.resize(static_cast<std::size_t>(n) - padding);
   return out;
 }
 

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <vector>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,6 +24,17 @@ std::string to_base64(std::span<const std::uint8_t> bytes);
 Sha256 sha256(std::span<const std::uint8_t> data);
 Md5 md5(std::span<const std::uint8_t> data);
 Sha256 hmac_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> data);
+
+// HKDF-SHA-256 (RFC 5869): `out.size()` bytes from `ikm` with `salt` and `info`.
+void hkdf_sha256(std::span<const std::uint8_t> ikm, std::span<const std::uint8_t> salt,
+                 std::string_view info, std::span<std::uint8_t> out);
+
+// Compares in time independent of where the inputs differ.
+bool equal_constant_time(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b);
+
+// Decodes hex (either case); nullopt if `text` is not hex of even length.
+std::optional<std::vector<std::uint8_t>> from_hex(std::string_view text);
+std::optional<std::vector<std::uint8_t>> from_base64(std::string_view text);
 
 // Fills `out` from the system's cryptographic random source; throws Error on failure.
 void random_bytes(std::span<std::uint8_t> out);

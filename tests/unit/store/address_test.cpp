@@ -5,6 +5,7 @@
 #include "store/registry.hpp"
 #include "store/s3/s3_store.hpp"
 #include "util/error.hpp"
+#include "util/redact.hpp"
 
 namespace lifeboat::store {
 
