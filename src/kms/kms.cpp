@@ -1,0 +1,30 @@
+// Kms: the rules every KMS driver shares.
+#include "kms/kms.hpp"
+
+#include <openssl/crypto.h>
+
+#include "util/error.hpp"
+
+namespace lifeboat::kms {
+
+SecretBytes::~SecretBytes() {
+  if (!m_bytes.empty()) {
+    OPENSSL_cleanse(m_bytes.data(), m_bytes.size());
+  }
+}
+
+Kms::Kms(std::unique_ptr<KmsDriver> driver) : m_driver(std::move(driver)) {}
+
+std::vector<std::uint8_t> Kms::wrap(const SecretBytes& plaintext) {
+  if (plaintext.size() == 0 || plaintext.size() > 64) {
+    throw Error(ErrorKind::usage, "unable to wrap with key '" + describe().key_id +
+                                      "': a wrapped secret must be 1 to 64 bytes");
+  }
+  return m_driver->wrap(plaintext);
+}
+
+SecretBytes Kms::unwrap(const std::vector<std::uint8_t>& wrapped) {
+  return m_driver->unwrap(wrapped);
+}
+
+}  // namespace lifeboat::kms

@@ -1,0 +1,35 @@
+// Every KMS driver runs the conformance suite. PKCS#11 and AWS KMS are not built yet.
+#include "conformance/kms_conformance.hpp"
+#include "kms/local/local_kms.hpp"
+#include "support/test_env.hpp"
+
+namespace lifeboat::test {
+
+namespace {
+
+// The first key of the keyring local_keys() made last: what rotate_local() rotates.
+std::string g_last_local;
+
+std::optional<std::pair<kms::Kms, kms::Kms>> local_keys() {
+  static TempDir dir;
+  static int counter = 0;
+  auto file = (dir.path() / ("keyring-" + std::to_string(++counter))).string();
+  g_last_local = "local://" + file + "?key=first";
+  auto second = "local://" + file + "?key=second";
+  kms::create_local_key(kms::parse_local_address(g_last_local));
+  kms::create_local_key(kms::parse_local_address(second));
+  return std::make_pair(kms::Kms::open(g_last_local), kms::Kms::open(second));
+}
+
+kms::Kms rotate_local() {
+  kms::rotate_local_key(kms::parse_local_address(g_last_local));
+  return kms::Kms::open(g_last_local);
+}
+
+}  // namespace
+
+INSTANTIATE_TEST_SUITE_P(Local, KmsConformance,
+                         ::testing::Values(KmsFactory{"local", local_keys, rotate_local}),
+                         [](const auto& param_info) { return param_info.param.name; });
+
+}  // namespace lifeboat::test
