@@ -3,9 +3,9 @@
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
 
-BUILD=(cmake g++ make pkg-config libssl-dev libcurl4-openssl-dev libzstd-dev libcli11-dev
+BUILD=(cmake g++ make pkg-config libssl-dev libcurl4-openssl-dev libzstd-dev libarchive-dev libcli11-dev
        nlohmann-json3-dev libfmt-dev libpugixml-dev libgtest-dev libgmock-dev libbenchmark-dev)
-TEST=(ceph-mon ceph-osd radosgw ceph-common uuid-runtime curl awscli)
+TEST=(ceph-mon ceph-osd radosgw ceph-common uuid-runtime curl awscli zstd tar)
 
 missing=()
 for package in "${BUILD[@]}" "${TEST[@]}"; do

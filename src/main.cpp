@@ -21,6 +21,8 @@ Run 'lifeboat COMMAND --help' for a command's options.)");
   app.add_flag("--json", globals.json, "Machine-readable output on stdout");
   app.add_flag("-q,--quiet", globals.quiet, "No progress or informational lines");
   lifeboat::cli::add_store_commands(app, globals);
+  lifeboat::cli::add_keys_commands(app, globals);
+  lifeboat::cli::add_snapshot_commands(app, globals);
 
   try {
     app.parse(argc, argv);

@@ -22,6 +22,8 @@ void info(const Globals& globals, const std::string& line);
 // Each command group registers its subcommands on `app`; running them sets the exit
 // status through the callback's throw or return. See store_*.cpp.
 void add_store_commands(CLI::App& app, Globals& globals);
+void add_keys_commands(CLI::App& app, Globals& globals);
+void add_snapshot_commands(CLI::App& app, Globals& globals);
 
 // Sets the process exit status a command's callback wants (0 unless changed).
 void set_exit_status(int status);

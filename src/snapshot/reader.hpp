@@ -1,0 +1,54 @@
+// Reading a snapshot from a store object (a local file is an object of a file:// store).
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "kms/kms.hpp"
+#include "snapshot/format.hpp"
+#include "store/store.hpp"
+#include "stream/stage.hpp"
+
+namespace lifeboat::snapshot {
+
+// Opening checks, before any data is used: the header parses, the object's size is
+// exactly header + body + manifest + trailer, a key slot unwraps with `kms`, the
+// header MAC and the trailer MAC hold. Every read after that authenticates each chunk.
+// Errors are Error(corrupt) one-liners naming the snapshot and the damage.
+class SnapshotReader {
+ public:
+  SnapshotReader(const store::Store& store, std::string key, kms::Kms& kms);
+  ~SnapshotReader();
+
+  const Header& header() const { return m_header; }
+  const Trailer& trailer() const { return m_trailer; }
+  const store::ObjectInfo& object() const { return m_object; }
+  const std::string& name() const { return m_name; }
+
+  // The body's plaintext: a zstd stream of a PAX tar.
+  std::unique_ptr<stream::Source> open_body() const;
+
+  // The manifest's lines, the totals line last.
+  std::vector<nlohmann::json> read_manifest() const;
+
+ private:
+  const store::Store& m_store;
+  std::string m_key;
+  std::string m_name;
+  store::ObjectInfo m_object;
+  Header m_header;
+  std::unique_ptr<Keys> m_keys;
+  Trailer m_trailer;
+};
+
+// Reads only the header (no KMS needed): for `snapshot inspect` without a key.
+Header read_header(const store::Store& store, const std::string& key, store::ObjectInfo* object);
+
+// Reads the plaintext of `range` of sealed bytes with `key` (a body or a manifest).
+std::unique_ptr<stream::Source> open_sealed(const store::Store& store, const std::string& key,
+                                            std::uint64_t offset, std::uint64_t length,
+                                            const stream::ChunkKey& chunk_key, std::string what);
+
+}  // namespace lifeboat::snapshot
