@@ -3,9 +3,9 @@
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
 
-BUILD=(cmake g++ make pkg-config libssl-dev libcurl4-openssl-dev libzstd-dev libarchive-dev libcli11-dev
+BUILD=(cmake g++ make pkg-config libssl-dev libcurl4-openssl-dev libzstd-dev libarchive-dev libp11-kit-dev libcli11-dev
        nlohmann-json3-dev libfmt-dev libpugixml-dev libgtest-dev libgmock-dev libbenchmark-dev)
-TEST=(ceph-mon ceph-osd radosgw ceph-common uuid-runtime curl awscli zstd tar)
+TEST=(ceph-mon ceph-osd radosgw ceph-common uuid-runtime curl awscli zstd tar softhsm2 opensc)
 
 missing=()
 for package in "${BUILD[@]}" "${TEST[@]}"; do

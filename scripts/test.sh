@@ -11,10 +11,10 @@ JOBS=$(nproc)
 bash scripts/install-deps.sh
 
 echo "== build (RelWithDebInfo)" >&2
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIFEBOAT_TESTS=ON >/dev/null
 cmake --build build -j "$JOBS"
 echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer)" >&2
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLIFEBOAT_SANITIZE=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLIFEBOAT_SANITIZE=ON -DLIFEBOAT_TESTS=ON >/dev/null
 cmake --build build-asan -j "$JOBS"
 
 # --- servers
@@ -36,6 +36,6 @@ export LIFEBOAT_TEST_NO_SKIP=1   # a missing server fails a test; it never skips
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 echo "== tests (sanitizers)" >&2
-(cd build-asan && ctest --output-on-failure -j 2)
+(cd build-asan && ctest --output-on-failure --no-tests=error -j 2)
 echo "== tests" >&2
-(cd build && ctest --output-on-failure -j 2)
+(cd build && ctest --output-on-failure --no-tests=error -j 2)

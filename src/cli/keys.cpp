@@ -4,6 +4,7 @@
 
 #include "cli/context.hpp"
 #include "kms/local/local_kms.hpp"
+#include "kms/pkcs11/pkcs11_kms.hpp"
 #include "util/error.hpp"
 
 namespace lifeboat::cli {
@@ -16,12 +17,23 @@ kms::LocalKmsOptions local_options(const std::string& address) {
   }
   if (!address.starts_with("local:")) {
     kms::Kms::open(address);  // says which drivers exist
-    throw Error(ErrorKind::unsupported, "keys commands manage local:// keyrings only");
+    throw Error(ErrorKind::unsupported,
+                "keys rotate manages local:// keyrings only; for an HSM, create a key with a new "
+                "object label and rewrap with it");
   }
   return kms::parse_local_address(address);
 }
 
 void show(const Globals& globals, const std::string& address) {
+  if (address.starts_with("pkcs11:")) {
+    auto description = kms::Kms::open(address).describe();
+    if (globals.json) {
+      print_json({{"current_key_id", description.key_id}, {"provider", description.provider}});
+    } else {
+      std::cout << "key " << description.key_id << " (non-extractable, in the token)\n";
+    }
+    return;
+  }
   auto options = local_options(address);
   auto versions = kms::describe_local_key(options);
   auto current = "local:" + options.key + "#" + std::to_string(versions.back().version);
@@ -48,7 +60,9 @@ void add_keys_commands(CLI::App& app, Globals& globals) {
   group->require_subcommand(1);
   group->footer(R"(KMS ADDRESSES
   local:///etc/lifeboat/keyring?key=NAME   a keyring file (0600) of versioned AES-256 keys
-  pkcs11:... and awskms:...                  not built yet
+  pkcs11:token=T;object=O?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=FILE
+                                           a non-extractable AES-256 key in an HSM
+  awskms:...                               not built yet
 
 EXAMPLES
   lifeboat keys create --kms 'local:///etc/lifeboat/keyring?key=tfe'
@@ -65,7 +79,11 @@ EXIT STATUS
   group->add_option("--kms", *address, "KMS address (env LIFEBOAT_KMS)");
   group->add_subcommand("create", "Create a key (and the keyring if needed)")
       ->callback([address, &globals] {
-        kms::create_local_key(local_options(*address));
+        if (address->starts_with("pkcs11:")) {
+          kms::create_pkcs11_key(kms::parse_pkcs11_address(*address));
+        } else {
+          kms::create_local_key(local_options(*address));
+        }
         show(globals, *address);
       });
   group->add_subcommand("show", "Show a key's versions")->callback([address, &globals] {

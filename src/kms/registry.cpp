@@ -1,5 +1,6 @@
 // The KMS scheme table.
 #include "kms/local/local_kms.hpp"
+#include "kms/pkcs11/pkcs11_kms.hpp"
 #include "util/error.hpp"
 #include "util/redact.hpp"
 
@@ -9,13 +10,16 @@ Kms Kms::open(const std::string& address) {
   if (address.starts_with("local:")) {
     return Kms(make_local_kms(parse_local_address(address)));
   }
-  if (address.starts_with("pkcs11:") || address.starts_with("awskms:")) {
+  if (address.starts_with("pkcs11:")) {
+    return Kms(make_pkcs11_kms(parse_pkcs11_address(address)));
+  }
+  if (address.starts_with("awskms:")) {
     throw Error(ErrorKind::unsupported,
                 "KMS address '" + redact(address) +
-                    "': the PKCS#11 and AWS KMS drivers are not built yet; use local:///PATH?key=NAME");
+                    "': the AWS KMS driver is not built yet; use local: or pkcs11:");
   }
   throw Error(ErrorKind::usage, "unknown KMS address '" + redact(address) +
-                                    "': use local:///PATH/TO/KEYRING?key=NAME");
+                                    "': use local:///PATH/TO/KEYRING?key=NAME or pkcs11:token=T;object=O?module-path=M");
 }
 
 }  // namespace lifeboat::kms

@@ -1,6 +1,8 @@
-// Every KMS driver runs the conformance suite. PKCS#11 and AWS KMS are not built yet.
+// Every KMS driver runs the conformance suite: local, and PKCS#11 on SoftHSM2. The AWS
+// KMS driver is not built yet.
 #include "conformance/kms_conformance.hpp"
 #include "kms/local/local_kms.hpp"
+#include "kms/pkcs11/pkcs11_kms.hpp"
 #include "support/test_env.hpp"
 
 namespace lifeboat::test {
@@ -26,7 +28,24 @@ kms::Kms rotate_local() {
   return kms::Kms::open(g_last_local);
 }
 
+std::optional<std::pair<kms::Kms, kms::Kms>> softhsm_keys() {
+  static int counter = 0;
+  ++counter;
+  auto first = softhsm_address("kek-" + std::to_string(counter) + "-a");
+  auto second = softhsm_address("kek-" + std::to_string(counter) + "-b");
+  if (!first || !second) {
+    return std::nullopt;
+  }
+  kms::create_pkcs11_key(kms::parse_pkcs11_address(*first));
+  kms::create_pkcs11_key(kms::parse_pkcs11_address(*second));
+  return std::make_pair(kms::Kms::open(*first), kms::Kms::open(*second));
+}
+
 }  // namespace
+
+INSTANTIATE_TEST_SUITE_P(SoftHsm, KmsConformance,
+                         ::testing::Values(KmsFactory{"pkcs11", softhsm_keys, nullptr}),
+                         [](const auto& param_info) { return param_info.param.name; });
 
 INSTANTIATE_TEST_SUITE_P(Local, KmsConformance,
                          ::testing::Values(KmsFactory{"local", local_keys, rotate_local}),

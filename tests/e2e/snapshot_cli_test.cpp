@@ -55,9 +55,13 @@ TEST(KeysCli, CreateShowRotate) {
   EXPECT_EQ(unsafe.status, 3) << unsafe.err;
 
   auto pkcs11 = run_lifeboat({"keys", "show", "--kms", "pkcs11:token=t;object=o?pin-value=1234"});
-  EXPECT_EQ(pkcs11.status, 1);
-  EXPECT_NE(pkcs11.err.find("not built yet"), std::string::npos);
+  EXPECT_EQ(pkcs11.status, 2);
+  EXPECT_NE(pkcs11.err.find("module-path= is required"), std::string::npos) << pkcs11.err;
   EXPECT_EQ(pkcs11.err.find("1234"), std::string::npos) << "a PIN was printed";
+
+  auto aws = run_lifeboat({"keys", "show", "--kms", "awskms:arn:aws:kms:eu-west-1:1:key/k"});
+  EXPECT_EQ(aws.status, 1);
+  EXPECT_NE(aws.err.find("not built yet"), std::string::npos) << aws.err;
 }
 
 TEST(SnapshotCli, CreateInspectVerifyDecryptRewrap) {
@@ -125,6 +129,41 @@ TEST(SnapshotCli, SnapshotInS3) {
   auto verified = run_lifeboat({"snapshot", "verify", "--kms", dr, object});
   EXPECT_EQ(verified.status, 0) << verified.err;
   run_lifeboat({"store", "rm", object});
+}
+
+}  // namespace lifeboat::test
+
+namespace lifeboat::test {
+
+TEST(SnapshotCli, RewrapFromLocalKeyToHsmKey) {
+  auto hsm = softhsm_address("dr-kek");
+  if (!hsm) {
+    if (skips_forbidden()) {
+      FAIL() << "SoftHSM2 is not installed and skipping is forbidden (CI)";
+    }
+    GTEST_SKIP() << "SoftHSM2 is not installed";
+  }
+  Rig rig;
+  ASSERT_EQ(run_lifeboat({"keys", "create", "--kms", rig.kms}).status, 0);
+  auto created = run_lifeboat({"keys", "create", "--kms", *hsm});
+  ASSERT_EQ(created.status, 0) << created.err;
+  EXPECT_EQ(created.out.find("123456"), std::string::npos) << "the PIN was printed";
+  // The KEK stays in the token: its value cannot be read out.
+  auto read = run_shell("pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --token-label "
+                        "lifeboat-test --login --pin 123456 --read-object --type secrkey "
+                        "--label dr-kek -o /dev/null");
+  EXPECT_NE(read.status, 0) << "the HSM key could be read out";
+
+  ASSERT_EQ(run_lifeboat({"snapshot", "create", "--kms", rig.kms, "--path", rig.path("data"),
+                          rig.path("s.lb")}).status, 0);
+  auto rewrapped = run_lifeboat({"snapshot", "rewrap", "--from-kms", rig.kms, "--to-kms", *hsm,
+                                 rig.path("s.lb")});
+  ASSERT_EQ(rewrapped.status, 0) << rewrapped.err;
+  auto with_hsm = run_lifeboat({"snapshot", "verify", "--kms", *hsm, rig.path("s.lb")});
+  EXPECT_EQ(with_hsm.status, 0) << with_hsm.err;
+  auto with_local = run_lifeboat({"snapshot", "verify", "--kms", rig.kms, rig.path("s.lb")});
+  EXPECT_EQ(with_local.status, 1);
+  EXPECT_NE(with_local.err.find("opens none of its key slots"), std::string::npos) << with_local.err;
 }
 
 }  // namespace lifeboat::test

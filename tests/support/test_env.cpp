@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -40,6 +41,36 @@ std::string fresh_s3_address(const std::string& base) {
     head += "/";
   }
   return head + "t-" + random_hex(6) + tail;
+}
+
+std::optional<std::string> softhsm_address(const std::string& object) {
+  static constexpr const char* k_module = "/usr/lib/softhsm/libsofthsm2.so";
+  static const std::optional<std::string> prefix = []() -> std::optional<std::string> {
+    if (!std::filesystem::exists(k_module)) {
+      return std::nullopt;
+    }
+    static TempDir dir;
+    std::filesystem::create_directories(dir.path() / "tokens");
+    auto conf = dir.path() / "softhsm2.conf";
+    {
+      std::ofstream out(conf);
+      out << "directories.tokendir = " << (dir.path() / "tokens").string()
+          << "\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n";
+    }
+    ::setenv("SOFTHSM2_CONF", conf.c_str(), 1);
+    auto init = run_shell("softhsm2-util --init-token --free --label lifeboat-test --so-pin 87654321 "
+                          "--pin 123456 >/dev/null");
+    if (init.status != 0) {
+      return std::nullopt;
+    }
+    auto pin = dir.path() / "pin";
+    std::ofstream(pin) << "123456\n";
+    return "?module-path=" + std::string(k_module) + "&pin-source=" + pin.string();
+  }();
+  if (!prefix) {
+    return std::nullopt;
+  }
+  return "pkcs11:token=lifeboat-test;object=" + object + *prefix;
 }
 
 bool skips_forbidden() {

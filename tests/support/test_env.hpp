@@ -33,6 +33,11 @@ std::optional<std::string> s3_base_address();
 // The base address with a fresh random prefix appended, so tests never share keys.
 std::string fresh_s3_address(const std::string& base);
 
+// The pkcs11: address of key `object` on a SoftHSM2 token made for this test process
+// (in a temporary directory, SOFTHSM2_CONF set for this process and its children), or
+// nullopt if SoftHSM2 is not installed. The key itself is not created.
+std::optional<std::string> softhsm_address(const std::string& object);
+
 // True when a missing server must fail the test instead of skipping it.
 bool skips_forbidden();
 
