@@ -62,6 +62,10 @@ measure() {
 }
 clean() { $AWS s3 rm --recursive --quiet s3://bench/ >/dev/null; rm -rf "$W/out"; mkdir -p "$W/out"; }
 
+# Warm up: the first large write to a fresh cluster is slower for whoever goes first.
+head -c 256M "$W/big.bin" > "$W/warm.bin"
+$AWS s3 cp --quiet "$W/warm.bin" s3://bench/warm.bin
+"$LB" -q store put "$W/warm.bin" "s3://bench/warm2.bin?endpoint=$EP"
 clean
 measure lifeboat-put-1g "$LB" -q store put "$W/big.bin" "s3://bench/lb/big.bin?endpoint=$EP"
 measure aws-put-1g $AWS s3 cp --quiet "$W/big.bin" s3://bench/aws/big.bin
