@@ -16,21 +16,24 @@ kms::LocalKmsOptions local_options(const std::string& address) {
     throw Error(ErrorKind::usage, "no KMS given: pass --kms ADDRESS or set LIFEBOAT_KMS");
   }
   if (!address.starts_with("local:")) {
-    kms::Kms::open(address);  // says which drivers exist
+    if (!address.starts_with("pkcs11:") && !address.starts_with("awskms:")) {
+      kms::Kms::open(address);  // an unknown scheme: says which drivers exist
+    }
     throw Error(ErrorKind::unsupported,
-                "keys rotate manages local:// keyrings only; for an HSM, create a key with a new "
-                "object label and rewrap with it");
+                "this manages local:// keyrings only; for an HSM, create a key with a new object "
+                "label and rewrap with it; AWS KMS keys are made and rotated in AWS KMS itself");
   }
   return kms::parse_local_address(address);
 }
 
 void show(const Globals& globals, const std::string& address) {
-  if (address.starts_with("pkcs11:")) {
+  if (!address.empty() && !address.starts_with("local:")) {
     auto description = kms::Kms::open(address).describe();
     if (globals.json) {
       print_json({{"current_key_id", description.key_id}, {"provider", description.provider}});
     } else {
-      std::cout << "key " << description.key_id << " (non-extractable, in the token)\n";
+      std::cout << "key " << description.key_id << " (" << description.provider
+                << "; the key never leaves it)\n";
     }
     return;
   }
@@ -62,7 +65,7 @@ void add_keys_commands(CLI::App& app, Globals& globals) {
   local:///etc/lifeboat/keyring?key=NAME   a keyring file (0600) of versioned AES-256 keys
   pkcs11:token=T;object=O?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=FILE
                                            a non-extractable AES-256 key in an HSM
-  awskms:...                               not built yet
+  awskms:arn:aws:kms:REGION:ACCOUNT:key/ID  an AWS KMS key (made in AWS KMS; show only)
 
 EXAMPLES
   lifeboat keys create --kms 'local:///etc/lifeboat/keyring?key=tfe'

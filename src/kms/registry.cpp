@@ -1,4 +1,5 @@
 // The KMS scheme table.
+#include "kms/awskms/awskms_kms.hpp"
 #include "kms/local/local_kms.hpp"
 #include "kms/pkcs11/pkcs11_kms.hpp"
 #include "util/error.hpp"
@@ -14,12 +15,10 @@ Kms Kms::open(const std::string& address) {
     return Kms(make_pkcs11_kms(parse_pkcs11_address(address)));
   }
   if (address.starts_with("awskms:")) {
-    throw Error(ErrorKind::unsupported,
-                "KMS address '" + redact(address) +
-                    "': the AWS KMS driver is not built yet; use local: or pkcs11:");
+    return Kms(make_awskms_kms(parse_awskms_address(address)));
   }
   throw Error(ErrorKind::usage, "unknown KMS address '" + redact(address) +
-                                    "': use local:///PATH/TO/KEYRING?key=NAME or pkcs11:token=T;object=O?module-path=M");
+                                    "': use local:///PATH/TO/KEYRING?key=NAME pkcs11:token=T;object=O?module-path=M or awskms:ARN");
 }
 
 }  // namespace lifeboat::kms

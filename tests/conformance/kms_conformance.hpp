@@ -20,6 +20,8 @@ struct KmsFactory {
   std::function<kms::Kms()> rotate;
 };
 
+inline void PrintTo(const KmsFactory& factory, std::ostream* out) { *out << factory.name; }
+
 class KmsConformance : public ::testing::TestWithParam<KmsFactory> {
  protected:
   void SetUp() override;

@@ -1,8 +1,10 @@
-// Every KMS driver runs the conformance suite: local, and PKCS#11 on SoftHSM2. The AWS
-// KMS driver is not built yet.
+// Every KMS driver runs the conformance suite: local, PKCS#11 on SoftHSM2, and AWS KMS
+// against the loopback stand-in (no real KMS runs here).
 #include "conformance/kms_conformance.hpp"
+#include "kms/awskms/awskms_kms.hpp"
 #include "kms/local/local_kms.hpp"
 #include "kms/pkcs11/pkcs11_kms.hpp"
+#include "support/fake_kms_server.hpp"
 #include "support/test_env.hpp"
 
 namespace lifeboat::test {
@@ -41,7 +43,25 @@ std::optional<std::pair<kms::Kms, kms::Kms>> softhsm_keys() {
   return std::make_pair(kms::Kms::open(*first), kms::Kms::open(*second));
 }
 
+std::optional<std::pair<kms::Kms, kms::Kms>> aws_keys() {
+  static http::Credentials credentials{"AKIDLIFEBOATTEST", "test/secret/key", ""};
+  static test::FakeKmsServer server(credentials);
+  auto open = [&](const std::string& arn) {
+    auto options = kms::parse_awskms_address("awskms:" + arn + "?endpoint=" + server.endpoint());
+    options.credentials = credentials;
+    return kms::Kms(kms::make_awskms_kms(options));
+  };
+  static int counter = 0;
+  ++counter;
+  return std::make_pair(open(server.add_key("a" + std::to_string(counter))),
+                        open(server.add_key("b" + std::to_string(counter))));
+}
+
 }  // namespace
+
+INSTANTIATE_TEST_SUITE_P(AwsStandIn, KmsConformance,
+                         ::testing::Values(KmsFactory{"awskms", aws_keys, nullptr}),
+                         [](const auto& param_info) { return param_info.param.name; });
 
 INSTANTIATE_TEST_SUITE_P(SoftHsm, KmsConformance,
                          ::testing::Values(KmsFactory{"pkcs11", softhsm_keys, nullptr}),

@@ -19,6 +19,8 @@ struct StoreFactory {
   std::function<std::optional<store::Store>()> make_empty;
 };
 
+inline void PrintTo(const StoreFactory& factory, std::ostream* out) { *out << factory.name; }
+
 class StoreConformance : public ::testing::TestWithParam<StoreFactory> {
  protected:
   void SetUp() override;

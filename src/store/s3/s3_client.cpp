@@ -4,6 +4,7 @@
 #include <ctime>
 #include <pugixml.hpp>
 
+#include "http/credentials.hpp"
 #include "util/bytes.hpp"
 #include "util/error.hpp"
 
@@ -42,7 +43,7 @@ std::string unquote(const std::string& etag) {
 }
 
 Client::Client(S3Options options) : m_options(std::move(options)) {
-  m_credentials = m_options.credentials ? *m_options.credentials : resolve_credentials();
+  m_credentials = m_options.credentials ? *m_options.credentials : http::resolve_credentials();
   if (!m_options.transport) {
     m_options.transport = http::make_curl_transport();
   }

@@ -37,10 +37,6 @@ struct S3Options {
 // Parses an s3:// address into options (credentials not resolved). Throws Error(usage).
 S3Options parse_s3_address(const std::string& address);
 
-// Resolves missing credentials from the environment or the shared credentials file;
-// throws Error(auth) naming the variables to set if there are none.
-http::Credentials resolve_credentials();
-
 // The part size for an object of `size` bytes (or unknown): at least `minimum`, a
 // whole number of MiB, and large enough that the object fits in 10,000 parts.
 std::uint64_t choose_part_size(std::optional<std::uint64_t> size, std::uint64_t minimum);

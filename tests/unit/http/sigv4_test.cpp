@@ -96,6 +96,9 @@ std::vector<Vector> find_vectors() {
   return vectors;
 }
 
+// Test names show the vector's name, not its bytes.
+void PrintTo(const Vector& vector, std::ostream* out) { *out << vector.name; }
+
 class SigV4Suite : public ::testing::TestWithParam<Vector> {};
 
 }  // namespace
