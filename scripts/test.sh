@@ -1,7 +1,8 @@
 #!/bin/bash
 # The test command (README "Run the tests"; CI runs exactly this): installs what is
-# missing, builds lifeboat twice (plain, and with AddressSanitizer + UBSan), starts the
-# test servers, runs every test through ctest against them, and stops the servers.
+# missing, builds lifeboat twice (plain, and with AddressSanitizer + UBSan) and the
+# fuzz target with clang, starts the test servers, fuzzes briefly, runs every test
+# through ctest against the servers, and stops them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -16,6 +17,10 @@ cmake --build build -j "$JOBS"
 echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer)" >&2
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLIFEBOAT_SANITIZE=ON -DLIFEBOAT_TESTS=ON >/dev/null
 cmake --build build-asan -j "$JOBS"
+
+echo "== build (libFuzzer, clang)" >&2
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DLIFEBOAT_FUZZ=ON >/dev/null
+cmake --build build-fuzz -j "$JOBS" --target snapshot_fuzz
 
 # --- servers
 mkdir -p "$WORK"
@@ -35,6 +40,8 @@ export LIFEBOAT_TEST_NO_SKIP=1   # a missing server fails a test; it never skips
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+echo "== fuzz the snapshot parsers (20 s)" >&2
+(cd build-fuzz && ctest --output-on-failure --no-tests=error)
 echo "== tests (sanitizers)" >&2
 (cd build-asan && ctest --output-on-failure --no-tests=error -j 2)
 echo "== tests" >&2

@@ -43,7 +43,7 @@ la_ssize_t on_write(struct archive*, void* user, const void* buffer, std::size_t
 class Writer {
  public:
   Writer(stream::Sink& out, const ArchiveOptions& options, const std::function<void(const Entry&)>& on_entry)
-      : m_out(out), m_options(options), m_on_entry(on_entry), m_archive(archive_write_new()) {
+      : m_options(options), m_on_entry(on_entry), m_archive(archive_write_new()) {
     archive_write_set_format_pax_restricted(m_archive.get());
     archive_write_set_bytes_per_block(m_archive.get(), 0);  // no padding to 10 KiB blocks
     m_sink = std::make_unique<CapturingSink>(out);
@@ -198,7 +198,6 @@ class Writer {
     m_on_entry(record);
   }
 
-  stream::Sink& m_out;
   const ArchiveOptions& m_options;
   const std::function<void(const Entry&)>& m_on_entry;
   ArchivePtr m_archive;
