@@ -158,15 +158,9 @@ snapshot::Header rewrap_snapshot(store::Store& store, const std::string& key, km
                      kms->wrap(data_key)});
   }
   auto header_bytes = snapshot::reencode_header(reader.header(), slots);
-  auto rest = reader.object().size - reader.header().size;
-  auto source = store.open_read(key, {.offset = reader.header().size, .length = rest});
-  auto writer = store.open_write(key, store::WriteOptions{.size = header_bytes.size() + rest});
-  writer->write(header_bytes);
-  std::vector<std::uint8_t> buffer(1 << 20);
-  while (auto n = source->read(buffer)) {
-    writer->write(std::span(buffer).first(n));
-  }
-  writer->commit();
+  // Everything after the key slots is kept byte for byte, copied server-side where
+  // the store can.
+  store.splice(key, reader.object().etag, header_bytes, reader.header().size);
   return snapshot::parse_header(header_bytes, reader.name());
 }
 

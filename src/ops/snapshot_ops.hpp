@@ -54,8 +54,9 @@ std::uint64_t decrypt_snapshot(const store::Store& store, const std::string& key
                                const std::filesystem::path& out_path);
 
 // Replaces the key slots: unwraps with `from`, wraps for each of `to`, and writes the
-// snapshot again under `key` with every byte after the slots unchanged. The old object
-// stays whole until the new one is complete.
+// snapshot again under `key` with every byte after the slots unchanged (copied
+// server-side where the store can). The old object stays whole until the new one is
+// complete.
 snapshot::Header rewrap_snapshot(store::Store& store, const std::string& key, kms::Kms& from,
                                  const std::vector<kms::Kms*>& to);
 

@@ -8,9 +8,31 @@
 
 namespace lifeboat::store {
 
+
 ObjectInfo StoreDriver::copy(const std::string& from, const std::string&) {
   throw Error(ErrorKind::unsupported, "unable to copy '" + from + "' in '" + describe() +
                                           "': this store has no server-side copy");
+}
+
+ObjectInfo StoreDriver::splice(const std::string& key, const std::string& etag,
+                               std::span<const std::uint8_t> prefix, std::uint64_t keep_from) {
+  auto info = stat(key).value_or(ObjectInfo{});
+  // The new version is written beside the old one, which stays whole until commit.
+  auto kept = info.size - keep_from;
+  auto writer = open_write(key, WriteOptions{.metadata = info.metadata, .size = prefix.size() + kept});
+  writer->write(prefix);
+  if (kept > 0) {
+    auto source = open_read(key, {.offset = keep_from, .length = kept});
+    if (source->info().etag != etag) {
+      throw Error(ErrorKind::precondition_failed,
+                  "object '" + key + "' changed while it was being rewritten; run the command again");
+    }
+    std::vector<std::uint8_t> buffer(1 << 20);
+    while (auto n = source->read(buffer)) {
+      writer->write(std::span(buffer).first(n));
+    }
+  }
+  return writer->commit();
 }
 
 Store::Store(std::unique_ptr<StoreDriver> driver)
@@ -135,6 +157,21 @@ ObjectInfo Store::copy(const std::string& from, const std::string& to) {
     sink->write(std::span(buffer).first(n));
   }
   return sink->commit();
+}
+
+ObjectInfo Store::splice(const std::string& key, const std::string& etag,
+                         std::span<const std::uint8_t> prefix, std::uint64_t keep_from) {
+  check_key(key);
+  auto info = head(key);
+  if (info.etag != etag) {
+    throw Error(ErrorKind::precondition_failed,
+                "object '" + key + "' changed while it was being rewritten; run the command again");
+  }
+  if (keep_from > info.size) {
+    throw Error(ErrorKind::invalid_range, "unable to rewrite '" + key + "': it has only " +
+                                              std::to_string(info.size) + " bytes");
+  }
+  return m_driver->splice(key, etag, prefix, keep_from);
 }
 
 std::string get_all(const Store& store, const std::string& key) {

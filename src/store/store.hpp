@@ -139,6 +139,13 @@ class StoreDriver {
   // Only called when properties().server_side_copy. Throws not_found if `from` is
   // missing. The copy is visible whole or not at all.
   virtual ObjectInfo copy(const std::string& from, const std::string& to);
+
+  // Replaces `key` with `prefix` followed by the object's own bytes from `keep_from` on.
+  // The object must still have `etag` (else precondition_failed); the new version is
+  // visible whole or not at all. Default: streams the kept bytes through this process;
+  // a driver with server-side copy overrides it.
+  virtual ObjectInfo splice(const std::string& key, const std::string& etag,
+                            std::span<const std::uint8_t> prefix, std::uint64_t keep_from);
 };
 
 // The public store: one driver plus the rules shared by all drivers.
@@ -164,6 +171,12 @@ class Store final {
   void remove(const std::string& key) { remove(std::span<const std::string>(&key, 1)); }
   // Server-side where the driver can; otherwise streams through this process.
   ObjectInfo copy(const std::string& from, const std::string& to);
+  // Rewrites `key` as `prefix` followed by its bytes from `keep_from` on (a snapshot's new
+  // key slots before its unchanged body). Server-side where the driver can; otherwise
+  // the kept bytes stream through this process. Fails with precondition_failed if the
+  // object no longer has `etag`.
+  ObjectInfo splice(const std::string& key, const std::string& etag,
+                    std::span<const std::uint8_t> prefix, std::uint64_t keep_from);
 
   // Throws Error(usage) unless `key` is a valid object key: 1..1024 bytes of valid
   // UTF-8, no NUL or control characters, no leading '/', and no "." or ".." segment.

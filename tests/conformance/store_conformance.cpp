@@ -287,3 +287,24 @@ TEST_P(StoreConformance, ConcurrentWritersLeaveOneWholeObject) {
 }
 
 }  // namespace lifeboat::test
+
+namespace lifeboat::test {
+
+TEST_P(StoreConformance, SpliceReplacesTheHeadAndKeepsTheRest) {
+  for (std::size_t size : {std::size_t{1000}, std::size_t{20u << 20}}) {
+    auto data = random_data(size, 40 + size);
+    auto etag = put("spliced", data, store::WriteOptions{.metadata = {{"kind", "snapshot"}}});
+    std::string prefix = "a new head of another length";
+    store().splice("spliced", etag, as_bytes(prefix), 100);
+    auto back = get("spliced");
+    EXPECT_EQ(back.size(), prefix.size() + size - 100) << size;
+    EXPECT_TRUE(back == prefix + data.substr(100)) << size;
+    EXPECT_EQ(store().head("spliced").metadata.at("kind"), "snapshot");
+    // A stale etag is refused and changes nothing.
+    EXPECT_EQ(error_kind([&] { store().splice("spliced", etag, as_bytes(prefix), 0); }),
+              ErrorKind::precondition_failed);
+    EXPECT_TRUE(get("spliced") == back);
+  }
+}
+
+}  // namespace lifeboat::test

@@ -133,6 +133,20 @@ TEST(S3Faults, ObjectReplacedDuringReadIsAnError) {
   }
 }
 
+TEST(S3Faults, SpliceOfALargeObjectCopiesServerSide) {
+  REQUIRE_S3(base);
+  auto rig = make_rig(base);
+  auto data = random_data(40u << 20, 17);
+  auto info = store::put_all(*rig.store, "big", data);
+  auto gets_before = rig.faults->attempts("GetObject");
+  rig.store->splice("big", info.etag, as_bytes("NEWHEAD"), 1000);
+  // Only the first 5 MiB of kept bytes came through this process; the rest was copied.
+  EXPECT_EQ(rig.faults->attempts("GetObject") - gets_before, 1);
+  EXPECT_GE(rig.faults->attempts("UploadPartCopy"), 1);
+  EXPECT_TRUE(read_back(*rig.store, "big") == "NEWHEAD" + data.substr(1000));
+  EXPECT_EQ(open_uploads(rig), 0);
+}
+
 TEST(S3Faults, WrongCredentialsGiveOneClearError) {
   REQUIRE_S3(base);
   auto options = store::parse_s3_address(fresh_s3_address(base));

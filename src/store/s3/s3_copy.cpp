@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "store/s3/s3_internal.hpp"
+#include "util/bytes.hpp"
 #include "util/error.hpp"
 
 namespace lifeboat::store::s3 {
@@ -94,6 +95,101 @@ ObjectInfo copy_object(const Client& client, const std::string& from_full_key,
     throw;
   }
   source->key = to_key;
+  source->mtime = std::chrono::system_clock::now();
+  return *source;
+}
+
+}  // namespace lifeboat::store::s3
+
+namespace lifeboat::store::s3 {
+
+ObjectInfo splice_object(const Client& client, const std::string& full_key, const std::string& key,
+                         const std::string& etag, std::span<const std::uint8_t> prefix,
+                         std::uint64_t keep_from) {
+  auto what = "object '" + client.name_of(full_key) + "'";
+  auto source = head_object(client, full_key, key);
+  if (!source) {
+    throw Error(ErrorKind::not_found, what + " not found");
+  }
+  // Every part but the last must be at least 5 MiB: the first part is the new prefix
+  // and enough kept bytes (read through this process) to reach that; the rest of the
+  // kept bytes are copied server-side, pinned to the version we read.
+  constexpr std::uint64_t k_min_part = 5ull << 20;
+  auto kept = source->size - keep_from;
+  auto first_kept = std::min(kept, k_min_part);
+  std::vector<std::uint8_t> first(prefix.begin(), prefix.end());
+  if (first_kept > 0) {
+    auto reader = open_s3_read(std::make_shared<Client>(client.options()), full_key, key,
+                               {.offset = keep_from, .length = first_kept});
+    if (reader->info().etag != etag) {
+      throw Error(ErrorKind::precondition_failed, what + " changed while it was being rewritten");
+    }
+    first.resize(prefix.size() + first_kept);
+    std::uint64_t got = 0;
+    while (got < first_kept) {
+      auto n = reader->read(std::span(first).subspan(prefix.size() + got));
+      if (n == 0) {
+        throw Error(ErrorKind::corrupt, "unable to read " + what + ": it ended early");
+      }
+      got += n;
+    }
+  }
+  Headers meta;
+  for (const auto& [name, value] : source->metadata) {
+    meta.emplace_back("x-amz-meta-" + name, value);
+  }
+  auto start = client.send(Call{.method = "POST", .key = full_key, .query = {{"uploads", ""}},
+                                .headers = meta, .operation = "CreateMultipartUpload"});
+  if (start.status != 200) {
+    client.fail(start, what);
+  }
+  pugi::xml_document doc;
+  doc.load_buffer(start.body.data(), start.body.size());
+  std::string upload_id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
+  try {
+    std::ostringstream xml;
+    xml << "<CompleteMultipartUpload>";
+    auto md5 = ::lifeboat::md5(first);
+    auto response = client.send(Call{.method = "PUT", .key = full_key,
+                                     .query = {{"partNumber", "1"}, {"uploadId", upload_id}},
+                                     .headers = {{"content-md5", to_base64(md5)}}, .body = first,
+                                     .operation = "UploadPart 1"});
+    if (response.status != 200) {
+      client.fail(response, what);
+    }
+    xml << "<Part><PartNumber>1</PartNumber><ETag>" << response.header("etag") << "</ETag></Part>";
+    auto part_size = choose_part_size(kept, 512ull << 20);
+    int number = 1;
+    for (auto offset = keep_from + first_kept; offset < source->size; offset += part_size) {
+      auto last = std::min(source->size, offset + part_size) - 1;
+      ++number;
+      auto copy = client.send(Call{
+          .method = "PUT", .key = full_key,
+          .query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}},
+          .headers = {{"x-amz-copy-source", copy_source(client, full_key)},
+                      {"x-amz-copy-source-if-match", "\"" + etag + "\""},
+                      {"x-amz-copy-source-range",
+                       "bytes=" + std::to_string(offset) + "-" + std::to_string(last)}},
+          .operation = "UploadPartCopy " + std::to_string(number)});
+      xml << "<Part><PartNumber>" << number << "</PartNumber><ETag>\""
+          << copied_etag(client, copy, what, "CopyPartResult") << "\"</ETag></Part>";
+    }
+    xml << "</CompleteMultipartUpload>";
+    auto body = xml.str();
+    auto done = client.send(Call{.method = "POST", .key = full_key, .query = {{"uploadId", upload_id}},
+                                 .body = as_bytes(body), .operation = "CompleteMultipartUpload",
+                                 .safe_to_repeat = false});
+    source->etag = copied_etag(client, done, what, "CompleteMultipartUploadResult");
+  } catch (...) {
+    try {
+      client.send(Call{.method = "DELETE", .key = full_key, .query = {{"uploadId", upload_id}},
+                       .operation = "AbortMultipartUpload"});
+    } catch (...) {
+      // Best effort, as for uploads.
+    }
+    throw;
+  }
+  source->size = prefix.size() + kept;
   source->mtime = std::chrono::system_clock::now();
   return *source;
 }

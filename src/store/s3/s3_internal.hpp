@@ -30,4 +30,10 @@ std::unique_ptr<WriteStream> open_s3_write(std::shared_ptr<const Client> client,
 ObjectInfo copy_object(const Client& client, const std::string& from_full_key,
                        const std::string& to_full_key, const std::string& to_key);
 
+// Rewrites an object as `prefix` + its bytes from `keep_from` on: one uploaded part,
+// then UploadPartCopy of the rest pinned to `etag`.
+ObjectInfo splice_object(const Client& client, const std::string& full_key, const std::string& key,
+                         const std::string& etag, std::span<const std::uint8_t> prefix,
+                         std::uint64_t keep_from);
+
 }  // namespace lifeboat::store::s3
