@@ -12,12 +12,13 @@
 namespace lifeboat::test {
 
 // Makes two distinct keys of one driver (the second for wrong-key cases), or nullopt
-// when the driver's server is not configured. `rotate` adds a version to the first key
-// and reopens it, or is empty where the driver has no rotation.
+// when the driver's server is not configured. `reopen` opens the first key afresh, after
+// adding a version to it where the driver rotates keys (`rotates`).
 struct KmsFactory {
   std::string name;
   std::function<std::optional<std::pair<kms::Kms, kms::Kms>>()> make;
-  std::function<kms::Kms()> rotate;
+  std::function<kms::Kms()> reopen;
+  bool rotates = false;
 };
 
 inline void PrintTo(const KmsFactory& factory, std::ostream* out) { *out << factory.name; }

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -100,7 +101,8 @@ int FakeKmsServer::requests(const std::string& target) const {
 }
 
 void FakeKmsServer::serve() {
-  std::vector<std::thread> connections;
+  // Requests are answered one at a time on this thread, one per connection: the driver's
+  // concurrent callers simply wait their turn, and no other thread ever holds OpenSSL state.
   while (!m_stop) {
     pollfd p{m_listen, POLLIN, 0};
     if (::poll(&p, 1, 50) <= 0) {
@@ -110,68 +112,57 @@ void FakeKmsServer::serve() {
     if (fd < 0) {
       continue;
     }
-    // One thread per connection: the driver keeps connections open across requests.
-    connections.emplace_back([this, fd] {
-      std::string buffer;
-      char chunk[65536];
-      while (!m_stop) {
-        auto end = buffer.find("\r\n\r\n");
-        if (end == std::string::npos) {
-          pollfd q{fd, POLLIN, 0};
-          if (::poll(&q, 1, 50) <= 0) {
-            continue;
-          }
-          auto n = ::read(fd, chunk, sizeof chunk);
-          if (n <= 0) {
-            break;
-          }
-          buffer.append(chunk, static_cast<std::size_t>(n));
-          continue;
-        }
-        std::istringstream head(buffer.substr(0, end));
-        std::string method, path, line;
-        head >> method >> path;
-        std::getline(head, line);
-        std::vector<std::pair<std::string, std::string>> headers;
-        std::size_t content_length = 0;
-        while (std::getline(head, line)) {
-          if (!line.empty() && line.back() == '\r') {
-            line.pop_back();
-          }
-          auto colon = line.find(':');
-          if (colon == std::string::npos) {
-            continue;
-          }
-          auto name = lower(line.substr(0, colon));
-          auto value = line.substr(line.find_first_not_of(' ', colon + 1));
-          headers.emplace_back(name, value);
-          if (name == "content-length") {
-            content_length = std::stoul(value);
-          }
-        }
-        while (buffer.size() < end + 4 + content_length) {
-          auto n = ::read(fd, chunk, sizeof chunk);
-          if (n <= 0) {
-            break;
-          }
-          buffer.append(chunk, static_cast<std::size_t>(n));
-        }
-        auto body = buffer.substr(end + 4, content_length);
-        buffer.erase(0, end + 4 + content_length);
-        int status = 200;
-        auto answer = handle(method, path, headers, body, status);
-        auto response = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/x-amz-json-1.1\r\n"
-                        "Content-Length: " + std::to_string(answer.size()) + "\r\n\r\n" + answer;
-        if (::write(fd, response.data(), response.size()) < 0) {
-          break;
-        }
+    std::string buffer;
+    char chunk[65536];
+    auto end = std::string::npos;
+    while ((end = buffer.find("\r\n\r\n")) == std::string::npos) {
+      auto n = ::read(fd, chunk, sizeof chunk);
+      if (n <= 0) {
+        break;
       }
+      buffer.append(chunk, static_cast<std::size_t>(n));
+    }
+    if (end == std::string::npos) {
       ::close(fd);
-    });
+      continue;
+    }
+    std::istringstream head(buffer.substr(0, end));
+    std::string method, path, line;
+    head >> method >> path;
+    std::getline(head, line);
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::size_t content_length = 0;
+    while (std::getline(head, line)) {
+      if (!line.empty() && line.back() == '\r') {
+        line.pop_back();
+      }
+      auto colon = line.find(':');
+      if (colon == std::string::npos) {
+        continue;
+      }
+      auto name = lower(line.substr(0, colon));
+      auto value = line.substr(line.find_first_not_of(' ', colon + 1));
+      headers.emplace_back(name, value);
+      if (name == "content-length") {
+        content_length = std::stoul(value);
+      }
+    }
+    while (buffer.size() < end + 4 + content_length) {
+      auto n = ::read(fd, chunk, sizeof chunk);
+      if (n <= 0) {
+        break;
+      }
+      buffer.append(chunk, static_cast<std::size_t>(n));
+    }
+    int status = 200;
+    auto answer = handle(method, path, headers, buffer.substr(end + 4, content_length), status);
+    auto response = "HTTP/1.1 " + std::to_string(status) +
+                    " X\r\nContent-Type: application/x-amz-json-1.1\r\nConnection: close\r\n"
+                    "Content-Length: " + std::to_string(answer.size()) + "\r\n\r\n" + answer;
+    static_cast<void>(::write(fd, response.data(), response.size()));
+    ::close(fd);
   }
-  for (auto& connection : connections) {
-    connection.join();
-  }
+  OPENSSL_thread_stop();  // the server thread's OpenSSL state; stop servers before exit
 }
 
 std::string FakeKmsServer::handle(const std::string& method, const std::string& path,

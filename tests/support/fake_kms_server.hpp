@@ -16,6 +16,8 @@
 
 namespace lifeboat::test {
 
+// Destroy it before the process exits (not as a static): its thread uses OpenSSL,
+// whose own exit handler would otherwise run first and leave that thread's state behind.
 class FakeKmsServer {
  public:
   // Serves on 127.0.0.1 (an ephemeral port), accepting requests signed with `credentials`.
