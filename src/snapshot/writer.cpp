@@ -2,6 +2,7 @@
 #include "snapshot/writer.hpp"
 
 #include "stream/aead.hpp"
+#include "stream/threaded.hpp"
 #include "stream/zstd.hpp"
 #include "util/error.hpp"
 
@@ -44,7 +45,10 @@ SnapshotWriter::SnapshotWriter(stream::Sink& out, Identity identity,
   m_sealed_count = std::make_unique<stream::CountingSink>(passthrough.get());
   m_passthrough = std::move(passthrough);
   m_seal = stream::make_seal_sink(body_key(m_header, *m_keys), *m_sealed_count);
-  m_plain_count = std::make_unique<stream::CountingSink>(m_seal.get());
+  // Archiving and compressing on this thread (and zstd's workers), sealing and storing
+  // on another: the stages overlap instead of taking turns.
+  m_threaded = stream::make_threaded_sink(*m_seal);
+  m_plain_count = std::make_unique<stream::CountingSink>(m_threaded.get());
   m_zstd = stream::make_zstd_sink(*m_plain_count);
 }
 

@@ -44,6 +44,7 @@ class SnapshotWriter {
   std::unique_ptr<Keys> m_keys;
   std::unique_ptr<stream::CountingSink> m_sealed_count;
   std::unique_ptr<stream::Sink> m_seal;
+  std::unique_ptr<stream::Sink> m_threaded;  // sealing and storing run on their own thread
   std::unique_ptr<stream::CountingSink> m_plain_count;
   std::unique_ptr<stream::Sink> m_zstd;
   std::string m_manifest;
