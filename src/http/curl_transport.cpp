@@ -69,6 +69,11 @@ class CurlTransport final : public Transport {
   explicit CurlTransport(TransportOptions options) : m_options(std::move(options)) {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    for (const auto& entry : m_options.resolve) {
+      auto* list = curl_slist_append(m_resolve.get(), entry.c_str());
+      static_cast<void>(m_resolve.release());
+      m_resolve.reset(list);
+    }
   }
 
   Response perform(const Request& request) override {
@@ -109,6 +114,9 @@ class CurlTransport final : public Transport {
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
     curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 256L * 1024L);
     curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 1024L * 1024L);
+    if (m_resolve) {
+      curl_easy_setopt(curl, CURLOPT_RESOLVE, m_resolve.get());
+    }
     if (!m_options.ca_file.empty()) {
       curl_easy_setopt(curl, CURLOPT_CAINFO, m_options.ca_file.c_str());
     }
@@ -170,6 +178,7 @@ class CurlTransport final : public Transport {
   }
 
   TransportOptions m_options;
+  Slist m_resolve;
   std::mutex m_mutex;
   std::vector<CurlHandle> m_idle;
 };

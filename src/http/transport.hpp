@@ -56,6 +56,9 @@ struct TransportOptions {
   // A transfer slower than 1 KiB/s for this long is abandoned (and retried). Default: 60 s
   std::chrono::seconds stall_timeout{60};
   std::string ca_file;  // PEM bundle to trust instead of the system's. Default: system store
+  // "HOST:PORT:ADDRESS" entries that bypass DNS, as curl --resolve does (a virtual-hosted
+  // bucket name on a private endpoint). Default: none
+  std::vector<std::string> resolve;
 };
 
 std::shared_ptr<Transport> make_curl_transport(const TransportOptions& options = {});

@@ -215,3 +215,25 @@ TEST(S3Faults, ServerRejectsAWrongContentMd5) {
 }
 
 }  // namespace lifeboat::test
+
+namespace lifeboat::test {
+
+TEST(S3Faults, VirtualHostedStyleAgainstTheServer) {
+  REQUIRE_S3(base);
+  auto options = store::parse_s3_address(fresh_s3_address(base));
+  // rgw serves bucket.127.0.0.1 as the bucket (rgw dns name = 127.0.0.1); curl is told
+  // where that name lives, as no DNS here knows it.
+  auto authority = options.endpoint.substr(options.endpoint.find("://") + 3);
+  auto port = authority.substr(authority.find(':') + 1);
+  options.transport = http::make_curl_transport(
+      {.resolve = {options.bucket + ".127.0.0.1:" + port + ":127.0.0.1"}});
+  options.path_style = false;
+  store::Store store(store::make_s3_store(options));
+  store::put_all(store, "vhost/object", "virtual-hosted");
+  EXPECT_EQ(store::get_all(store, "vhost/object"), "virtual-hosted");
+  EXPECT_EQ(store.list_all({.prefix = "vhost/"}).size(), 1u);
+  store.remove("vhost/object");
+  EXPECT_FALSE(store.stat("vhost/object").has_value());
+}
+
+}  // namespace lifeboat::test
