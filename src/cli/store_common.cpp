@@ -150,13 +150,4 @@ void run_parallel(std::size_t count, int jobs, const std::function<void(std::siz
   }
 }
 
-std::string format_time(std::chrono::system_clock::time_point time) {
-  auto t = std::chrono::system_clock::to_time_t(time);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
-
 }  // namespace lifeboat::cli

@@ -41,6 +41,4 @@ void sync_filesystem(const std::filesystem::path& path);
 // after stopping the others from starting new tasks.
 void run_parallel(std::size_t count, int jobs, const std::function<void(std::size_t)>& task);
 
-std::string format_time(std::chrono::system_clock::time_point time);
-
 }  // namespace lifeboat::cli

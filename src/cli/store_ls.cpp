@@ -3,6 +3,7 @@
 
 #include "cli/store_commands.hpp"
 #include "cli/store_common.hpp"
+#include "util/text.hpp"
 
 namespace lifeboat::cli {
 
@@ -25,12 +26,12 @@ int run_store_ls(const StoreLsOptions& options, const Globals& globals, const St
         json.push_back({{"prefix", entry.info.key}});
       } else {
         json.push_back({{"key", entry.info.key}, {"size", entry.info.size},
-                        {"etag", entry.info.etag}, {"modified", format_time(entry.info.mtime)}});
+                        {"etag", entry.info.etag}, {"modified", format_utc(entry.info.mtime)}});
       }
     } else if (entry.is_prefix) {
       std::cout << "                           PRE " << entry.info.key << '\n';
     } else {
-      std::cout << format_time(entry.info.mtime) << ' ' << std::setw(14) << entry.info.size << ' '
+      std::cout << format_utc(entry.info.mtime) << ' ' << std::setw(14) << entry.info.size << ' '
                 << entry.info.key << '\n';
     }
     return true;

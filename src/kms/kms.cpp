@@ -3,6 +3,7 @@
 
 #include <openssl/crypto.h>
 
+#include "util/bytes.hpp"
 #include "util/error.hpp"
 
 namespace lifeboat::kms {
@@ -11,6 +12,13 @@ SecretBytes::~SecretBytes() {
   if (!m_bytes.empty()) {
     OPENSSL_cleanse(m_bytes.data(), m_bytes.size());
   }
+}
+
+DataKey KmsDriver::generate_data_key() {
+  SecretBytes plaintext(32);
+  random_bytes({plaintext.data(), plaintext.size()});
+  auto wrapped = wrap(plaintext);
+  return DataKey{std::move(plaintext), std::move(wrapped)};
 }
 
 Kms::Kms(std::unique_ptr<KmsDriver> driver) : m_driver(std::move(driver)) {}

@@ -57,8 +57,10 @@ class KmsDriver {
   // The KEK that wrap() uses now.
   virtual KeyDescription describe() const = 0;
 
-  // A fresh random 256-bit data key and its wrapping under the current KEK.
-  virtual DataKey generate_data_key() = 0;
+  // A fresh random 256-bit data key and its wrapping under the current KEK. Default:
+  // 32 bytes from this machine's generator, wrapped with wrap(); a KMS that makes data
+  // keys itself (AWS KMS) overrides it.
+  virtual DataKey generate_data_key();
 
   // Wraps `plaintext` (1 to 64 bytes) under the current KEK.
   virtual std::vector<std::uint8_t> wrap(const SecretBytes& plaintext) = 0;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 namespace lifeboat::snapshot {
 
@@ -96,12 +97,7 @@ Keys derive_keys(const kms::SecretBytes& data_key, const std::string& snapshot_i
 }
 
 Identity new_identity(std::string installation, std::string release, std::string region) {
-  auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char created[32];
-  std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return Identity{.snapshot_id = random_hex(16), .created = created,
+  return Identity{.snapshot_id = random_hex(16), .created = format_utc(std::chrono::system_clock::now()),
                   .installation = std::move(installation), .release = std::move(release),
                   .source_region = std::move(region), .chunk_size = 1 << 20,
                   .nonce_prefix = random_hex(7), .manifest_nonce_prefix = random_hex(7)};

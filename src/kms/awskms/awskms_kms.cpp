@@ -8,21 +8,13 @@
 #include "http/credentials.hpp"
 #include "util/bytes.hpp"
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 namespace lifeboat::kms {
 
 namespace {
 
 const nlohmann::json k_context = {{"lifeboat", "data-key"}};
-
-std::string amz_date_now() {
-  auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y%m%dT%H%M%SZ", &tm);
-  return buffer;
-}
 
 class AwsKms final : public KmsDriver {
  public:
@@ -85,7 +77,7 @@ class AwsKms final : public KmsDriver {
     while (host.ends_with("/")) {
       host.pop_back();
     }
-    auto date = amz_date_now();
+    auto date = format_utc(std::chrono::system_clock::now(), "%Y%m%dT%H%M%SZ");
     auto payload_hash = to_hex(sha256(as_bytes(body)));
     http::Request http_request{
         .method = "POST", .url = m_options.endpoint + "/",

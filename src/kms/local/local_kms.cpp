@@ -13,6 +13,7 @@
 #include "util/bytes.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/text.hpp"
 
 namespace lifeboat::kms {
 
@@ -28,15 +29,6 @@ struct CipherCtxFree {
 
 std::string aad_for(const std::string& name, std::uint32_t version) {
   return "lifeboat-local-kek:" + name + "#" + std::to_string(version);
-}
-
-std::string now_rfc3339() {
-  auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
 }
 
 // Reads the keyring, refusing one that others may read or write.
@@ -79,7 +71,7 @@ nlohmann::json new_version(std::uint32_t version) {
   random_bytes(material);
   auto encoded = to_base64(material);
   OPENSSL_cleanse(material.data(), material.size());
-  return {{"version", version}, {"created", now_rfc3339()}, {"material", encoded}};
+  return {{"version", version}, {"created", format_utc(std::chrono::system_clock::now())}, {"material", encoded}};
 }
 
 class LocalKms final : public KmsDriver {
@@ -108,13 +100,6 @@ class LocalKms final : public KmsDriver {
 
   KeyDescription describe() const override {
     return {"local:" + m_options.key + "#" + std::to_string(m_versions.back().first), "local", ""};
-  }
-
-  DataKey generate_data_key() override {
-    SecretBytes plaintext(32);
-    random_bytes({plaintext.data(), plaintext.size()});
-    auto wrapped = wrap(plaintext);
-    return DataKey{std::move(plaintext), std::move(wrapped)};
   }
 
   std::vector<std::uint8_t> wrap(const SecretBytes& plaintext) override {

@@ -12,6 +12,7 @@
 #include "util/bytes.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/text.hpp"
 
 namespace lifeboat::kms {
 
@@ -20,20 +21,6 @@ namespace {
 constexpr std::array<std::uint8_t, 4> k_magic = {'L', 'B', 'P', '1'};
 constexpr std::size_t k_iv = 12;
 constexpr std::size_t k_tag = 16;
-
-std::string percent_decode(const std::string& text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() + 0 && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
-  return out;
-}
 
 std::map<std::string, std::string> split(const std::string& text, char separator) {
   std::map<std::string, std::string> out;
@@ -167,13 +154,6 @@ class Pkcs11Kms final : public KmsDriver {
   }
 
   KeyDescription describe() const override { return {key_id(), "pkcs11", ""}; }
-
-  DataKey generate_data_key() override {
-    SecretBytes plaintext(32);
-    random_bytes({plaintext.data(), plaintext.size()});
-    auto wrapped = wrap(plaintext);
-    return DataKey{std::move(plaintext), std::move(wrapped)};
-  }
 
   std::vector<std::uint8_t> wrap(const SecretBytes& plaintext) override {
     std::vector<std::uint8_t> out(4 + k_iv + plaintext.size() + k_tag);

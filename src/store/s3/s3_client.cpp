@@ -7,19 +7,11 @@
 #include "http/credentials.hpp"
 #include "util/bytes.hpp"
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 namespace lifeboat::store::s3 {
 
 namespace {
-
-std::string amz_date_now() {
-  auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y%m%dT%H%M%SZ", &tm);
-  return buffer;
-}
 
 }  // namespace
 
@@ -95,7 +87,7 @@ http::Response Client::send(const Call& call) const {
   // Over HTTPS, TLS already protects the body and Content-MD5 covers every upload, so
   // the payload is not hashed a second time for the signature; over plain HTTP it is.
   auto payload_hash = m_tls ? std::string("UNSIGNED-PAYLOAD") : to_hex(sha256(call.body));
-  auto date = amz_date_now();
+  auto date = format_utc(std::chrono::system_clock::now(), "%Y%m%dT%H%M%SZ");
   request.headers.emplace_back("host", host);
   request.headers.emplace_back("x-amz-date", date);
   request.headers.emplace_back("x-amz-content-sha256", payload_hash);

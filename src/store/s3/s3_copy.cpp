@@ -29,6 +29,32 @@ std::string copied_etag(const Client& client, const http::Response& response,
 
 }  // namespace
 
+std::string start_multipart(const Client& client, const std::string& full_key,
+                            const Headers& headers, const std::string& what) {
+  auto response = client.send(Call{.method = "POST", .key = full_key, .query = {{"uploads", ""}},
+                                   .headers = headers, .operation = "CreateMultipartUpload"});
+  if (response.status != 200) {
+    client.fail(response, what);
+  }
+  pugi::xml_document doc;
+  doc.load_buffer(response.body.data(), response.body.size());
+  std::string upload_id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
+  if (upload_id.empty()) {
+    throw Error(ErrorKind::io, "unable to store " + what + ": the server gave no upload id");
+  }
+  return upload_id;
+}
+
+void abort_multipart(const Client& client, const std::string& full_key,
+                     const std::string& upload_id) noexcept {
+  try {
+    client.send(Call{.method = "DELETE", .key = full_key, .query = {{"uploadId", upload_id}},
+                     .operation = "AbortMultipartUpload"});
+  } catch (...) {
+    // Best effort, as documented.
+  }
+}
+
 ObjectInfo copy_object(const Client& client, const std::string& from_full_key,
                        const std::string& to_full_key, const std::string& to_key) {
   auto source = head_object(client, from_full_key, to_key);
@@ -52,14 +78,7 @@ ObjectInfo copy_object(const Client& client, const std::string& from_full_key,
   for (const auto& [name, value] : source->metadata) {
     meta.emplace_back("x-amz-meta-" + name, value);
   }
-  auto start = client.send(Call{.method = "POST", .key = to_full_key, .query = {{"uploads", ""}},
-                                .headers = meta, .operation = "CreateMultipartUpload"});
-  if (start.status != 200) {
-    client.fail(start, what);
-  }
-  pugi::xml_document doc;
-  doc.load_buffer(start.body.data(), start.body.size());
-  std::string upload_id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
+  auto upload_id = start_multipart(client, to_full_key, meta, what);
   try {
     auto part_size = choose_part_size(source->size, 512ull << 20);
     std::ostringstream xml;
@@ -86,12 +105,7 @@ ObjectInfo copy_object(const Client& client, const std::string& from_full_key,
              .operation = "CompleteMultipartUpload", .safe_to_repeat = false});
     source->etag = copied_etag(client, response, what, "CompleteMultipartUploadResult");
   } catch (...) {
-    try {
-      client.send(Call{.method = "DELETE", .key = to_full_key, .query = {{"uploadId", upload_id}},
-                       .operation = "AbortMultipartUpload"});
-    } catch (...) {
-      // Best effort, as for uploads.
-    }
+    abort_multipart(client, to_full_key, upload_id);
     throw;
   }
   source->key = to_key;
@@ -138,14 +152,7 @@ ObjectInfo splice_object(const Client& client, const std::string& full_key, cons
   for (const auto& [name, value] : source->metadata) {
     meta.emplace_back("x-amz-meta-" + name, value);
   }
-  auto start = client.send(Call{.method = "POST", .key = full_key, .query = {{"uploads", ""}},
-                                .headers = meta, .operation = "CreateMultipartUpload"});
-  if (start.status != 200) {
-    client.fail(start, what);
-  }
-  pugi::xml_document doc;
-  doc.load_buffer(start.body.data(), start.body.size());
-  std::string upload_id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
+  auto upload_id = start_multipart(client, full_key, meta, what);
   try {
     std::ostringstream xml;
     xml << "<CompleteMultipartUpload>";
@@ -181,12 +188,7 @@ ObjectInfo splice_object(const Client& client, const std::string& full_key, cons
                                  .safe_to_repeat = false});
     source->etag = copied_etag(client, done, what, "CompleteMultipartUploadResult");
   } catch (...) {
-    try {
-      client.send(Call{.method = "DELETE", .key = full_key, .query = {{"uploadId", upload_id}},
-                       .operation = "AbortMultipartUpload"});
-    } catch (...) {
-      // Best effort, as for uploads.
-    }
+    abort_multipart(client, full_key, upload_id);
     throw;
   }
   source->size = prefix.size() + kept;

@@ -26,6 +26,15 @@ std::unique_ptr<WriteStream> open_s3_write(std::shared_ptr<const Client> client,
                                            const std::string& full_key, const std::string& key,
                                            const WriteOptions& options);
 
+// CreateMultipartUpload: the new upload's id. `headers` carry its metadata.
+std::string start_multipart(const Client& client, const std::string& full_key,
+                            const Headers& headers, const std::string& what);
+
+// AbortMultipartUpload, best effort: a bucket lifecycle rule for incomplete uploads is
+// the backstop when even this fails.
+void abort_multipart(const Client& client, const std::string& full_key,
+                     const std::string& upload_id) noexcept;
+
 // Server-side copy: CopyObject up to 5 GiB, UploadPartCopy above.
 ObjectInfo copy_object(const Client& client, const std::string& from_full_key,
                        const std::string& to_full_key, const std::string& to_key);

@@ -4,7 +4,6 @@
 #include <deque>
 #include <future>
 #include <mutex>
-#include <pugixml.hpp>
 #include <sstream>
 
 #include "store/s3/s3_internal.hpp"
@@ -93,13 +92,7 @@ class S3WriteStream final : public WriteStream {
     }
     m_pending.clear();
     if (!m_upload_id.empty()) {
-      try {
-        m_client->send(Call{.method = "DELETE", .key = m_full_key,
-                            .query = {{"uploadId", m_upload_id}},
-                            .operation = "AbortMultipartUpload"});
-      } catch (...) {
-        // Best effort: a bucket lifecycle rule for incomplete uploads is the backstop.
-      }
+      abort_multipart(*m_client, m_full_key, m_upload_id);
     }
   }
 
@@ -143,26 +136,10 @@ class S3WriteStream final : public WriteStream {
                       .mtime = std::chrono::system_clock::now(), .metadata = m_options.metadata};
   }
 
-  void start_upload() {
-    auto response = m_client->send(Call{.method = "POST", .key = m_full_key,
-                                        .query = {{"uploads", ""}},
-                                        .headers = metadata_headers(m_options),
-                                        .operation = "CreateMultipartUpload"});
-    if (response.status != 200) {
-      m_client->fail(response, name());
-    }
-    pugi::xml_document doc;
-    doc.load_buffer(response.body.data(), response.body.size());
-    m_upload_id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
-    if (m_upload_id.empty()) {
-      throw Error(ErrorKind::io, "unable to store " + name() + ": the server gave no upload id");
-    }
-  }
-
   // Hands the buffer to a background upload, keeping at most `connections` in flight.
   void send_part() {
     if (m_upload_id.empty()) {
-      start_upload();
+      m_upload_id = start_multipart(*m_client, m_full_key, metadata_headers(m_options), name());
     }
     auto number = ++m_parts_sent;
     if (static_cast<std::uint64_t>(number) > k_max_parts) {
