@@ -2,8 +2,8 @@
 #include "http/sigv4.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
+#include <string_view>
 
 #include "util/bytes.hpp"
 #include "util/error.hpp"
@@ -12,46 +12,67 @@ namespace lifeboat::http {
 
 namespace {
 
+constexpr std::string_view k_algorithm = "AWS4-HMAC-SHA256";
+
+using HeaderMap = std::map<std::string, std::string>;
+
+bool is_unreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         c == '-' || c == '_' || c == '.' || c == '~';
+}
+
+bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
 std::string lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (auto& c : text) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
   return text;
 }
 
-// Trims the value and collapses inner runs of spaces to one, as SigV4 requires.
-std::string canonical_value(const std::string& value) {
+// Trims each line and collapses inner runs of blanks to one space. The lines of a folded
+// (obsolete multi-line) value are joined with ',', as the suite's
+// get-header-value-multiline expects: a fold is another value of the same header.
+std::string canonical_value(std::string_view value) {
   std::string out;
-  bool space = false;
+  bool line_started = false;
+  bool pending_space = false;
   for (char c : value) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      space = !out.empty();
-      continue;
+    if (c == '\n') {
+      line_started = false;
+      pending_space = false;
+    } else if (is_blank(c)) {
+      pending_space = line_started;
+    } else {
+      if (!line_started && !out.empty()) {
+        out.push_back(',');
+      } else if (pending_space) {
+        out.push_back(' ');
+      }
+      out.push_back(c);
+      line_started = true;
+      pending_space = false;
     }
-    if (space) {
-      out.push_back(' ');
-      space = false;
-    }
-    out.push_back(c);
   }
   return out;
 }
 
-// Removes "." and ".." segments and empty segments; keeps a trailing slash.
+// Removes "." and ".." segments and empty segments; keeps a trailing slash unless the
+// result is the root. Matches botocore's normalisation and the normalize-path vectors.
 std::string normalize_path(const std::string& path) {
   std::vector<std::string> segments;
   std::size_t start = 0;
   while (start <= path.size()) {
-    auto end = path.find('/', start);
-    if (end == std::string::npos) {
-      end = path.size();
-    }
+    auto end = std::min(path.find('/', start), path.size());
     auto segment = path.substr(start, end - start);
     if (segment == "..") {
       if (!segments.empty()) {
         segments.pop_back();
       }
     } else if (!segment.empty() && segment != ".") {
-      segments.push_back(segment);
+      segments.push_back(std::move(segment));
     }
     start = end + 1;
   }
@@ -59,31 +80,31 @@ std::string normalize_path(const std::string& path) {
   for (const auto& segment : segments) {
     out += "/" + segment;
   }
-  if (out.empty() || (path.size() > 1 && path.back() == '/')) {
+  if (out.empty() || path.ends_with('/')) {
     out += "/";
   }
   return out;
 }
 
-// Lowercase names, canonical values, duplicates joined with ',' in the order given.
-std::map<std::string, std::string> canonical_headers(const SigningRequest& request) {
-  std::map<std::string, std::string> headers;
+HeaderMap canonical_headers(const SigningRequest& request) {
+  HeaderMap headers;
   for (const auto& [name, value] : request.headers) {
-    auto key = lowercase(name);
-    auto it = headers.find(key);
-    if (it == headers.end()) {
-      headers.emplace(key, canonical_value(value));
-    } else {
-      it->second += "," + canonical_value(value);
+    auto [it, inserted] = headers.try_emplace(lowercase(name), canonical_value(value));
+    if (!inserted) {
+      it->second.push_back(',');
+      it->second += canonical_value(value);
     }
   }
-  if (!headers.contains("host")) {
-    throw Error(ErrorKind::internal, "unable to sign a request without a host header");
+  for (const char* required : {"host", "x-amz-date"}) {
+    if (!headers.contains(required)) {
+      throw Error(ErrorKind::internal,
+                  std::string("unable to sign a request without a '") + required + "' header");
+    }
   }
   return headers;
 }
 
-std::string signed_header_names(const std::map<std::string, std::string>& headers) {
+std::string signed_header_names(const HeaderMap& headers) {
   std::string names;
   for (const auto& [name, value] : headers) {
     names += (names.empty() ? "" : ";") + name;
@@ -91,30 +112,21 @@ std::string signed_header_names(const std::map<std::string, std::string>& header
   return names;
 }
 
-std::string credential_scope(const SigningScope& scope) {
-  return scope.amz_date.substr(0, 8) + "/" + scope.region + "/" + scope.service + "/aws4_request";
-}
-
-}  // namespace
-
-std::string uri_encode(const std::string& text, bool keep_slash) {
-  static constexpr char k_hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
-        (keep_slash && c == '/')) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(k_hex[c >> 4]);
-      out.push_back(k_hex[c & 0xf]);
-    }
+// The YYYYMMDD part of the scope's amz_date.
+std::string scope_date(const SigningScope& scope) {
+  if (scope.amz_date.size() != 16) {
+    throw Error(ErrorKind::internal, "unable to sign: the date '" + scope.amz_date +
+                                         "' is not in the form YYYYMMDDTHHMMSSZ");
   }
-  return out;
+  return scope.amz_date.substr(0, 8);
 }
 
-std::string canonical_request(const SigningRequest& request, const PathRules& rules) {
+std::string credential_scope(const SigningScope& scope) {
+  return scope_date(scope) + "/" + scope.region + "/" + scope.service + "/aws4_request";
+}
+
+std::string build_canonical_request(const SigningRequest& request, const PathRules& rules,
+                                    const HeaderMap& headers) {
   auto path = request.path.empty() ? std::string("/") : request.path;
   if (rules.normalize) {
     path = normalize_path(path);
@@ -128,7 +140,6 @@ std::string canonical_request(const SigningRequest& request, const PathRules& ru
   for (const auto& [name, value] : query) {
     query_string += (query_string.empty() ? "" : "&") + name + "=" + value;
   }
-  auto headers = canonical_headers(request);
   std::string header_lines;
   for (const auto& [name, value] : headers) {
     header_lines += name + ":" + value + "\n";
@@ -137,14 +148,37 @@ std::string canonical_request(const SigningRequest& request, const PathRules& ru
          header_lines + "\n" + signed_header_names(headers) + "\n" + request.payload_hash;
 }
 
+}  // namespace
+
+std::string uri_encode(const std::string& text, bool keep_slash) {
+  static constexpr char k_hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (is_unreserved(c) || (keep_slash && c == '/')) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(k_hex[c >> 4]);
+      out.push_back(k_hex[c & 0xf]);
+    }
+  }
+  return out;
+}
+
+std::string canonical_request(const SigningRequest& request, const PathRules& rules) {
+  return build_canonical_request(request, rules, canonical_headers(request));
+}
+
 std::string string_to_sign(const std::string& canonical, const SigningScope& scope) {
-  return "AWS4-HMAC-SHA256\n" + scope.amz_date + "\n" + credential_scope(scope) + "\n" +
-         to_hex(sha256(as_bytes(canonical)));
+  return std::string(k_algorithm) + "\n" + scope.amz_date + "\n" + credential_scope(scope) +
+         "\n" + to_hex(sha256(as_bytes(canonical)));
 }
 
 std::string signature(const std::string& to_sign, const SigningScope& scope,
                       const std::string& secret_access_key) {
-  auto key = hmac_sha256(as_bytes("AWS4" + secret_access_key), as_bytes(scope.amz_date.substr(0, 8)));
+  auto secret = "AWS4" + secret_access_key;
+  auto key = hmac_sha256(as_bytes(secret), as_bytes(scope_date(scope)));
   key = hmac_sha256(key, as_bytes(scope.region));
   key = hmac_sha256(key, as_bytes(scope.service));
   key = hmac_sha256(key, as_bytes("aws4_request"));
@@ -153,10 +187,10 @@ std::string signature(const std::string& to_sign, const SigningScope& scope,
 
 std::string authorization(const SigningRequest& request, const SigningScope& scope,
                           const Credentials& credentials, const PathRules& rules) {
-  auto to_sign = string_to_sign(canonical_request(request, rules), scope);
-  return "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" +
-         credential_scope(scope) + ", SignedHeaders=" +
-         signed_header_names(canonical_headers(request)) +
+  auto headers = canonical_headers(request);
+  auto to_sign = string_to_sign(build_canonical_request(request, rules, headers), scope);
+  return std::string(k_algorithm) + " Credential=" + credentials.access_key_id + "/" +
+         credential_scope(scope) + ", SignedHeaders=" + signed_header_names(headers) +
          ", Signature=" + signature(to_sign, scope, credentials.secret_access_key);
 }
 

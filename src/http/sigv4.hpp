@@ -27,7 +27,8 @@ struct SigningRequest {
   // Decoded query parameters, in any order; a parameter with no value has value "".
   std::vector<std::pair<std::string, std::string>> query;
   // Headers to sign. Must include "host" and "x-amz-date". A name given twice is signed
-  // as one header whose values are joined with ',' in the order given.
+  // as one header whose values are joined with ',' in the order given; so are the lines
+  // of a value that contains line breaks (an obsolete folded header).
   std::vector<std::pair<std::string, std::string>> headers;
   // Hex SHA-256 of the body, or "UNSIGNED-PAYLOAD".
   std::string payload_hash;
@@ -43,7 +44,9 @@ struct SigningScope {
 // How the path is canonicalised. S3 wants it as it is; every other AWS service (and
 // the generic test suite) wants it normalised.
 struct PathRules {
-  bool normalize = false;  // remove "." and ".." segments and repeated slashes. Default: off
+  // Remove "." and ".." segments and repeated slashes, keeping a trailing slash unless
+  // the result is "/". Default: off.
+  bool normalize = false;
 };
 
 // RFC 3986 percent-encoding of everything outside A-Z a-z 0-9 - _ . ~ (and of '/'
