@@ -20,8 +20,7 @@ kms::LocalKmsOptions local_options(const std::string& address) {
       kms::Kms::open(address);  // an unknown scheme: says which drivers exist
     }
     throw Error(ErrorKind::unsupported,
-                "this manages local:// keyrings only; for an HSM, create a key with a new object "
-                "label and rewrap with it; AWS KMS keys are made and rotated in AWS KMS itself");
+                "AWS KMS keys are made and rotated in AWS KMS itself");
   }
   return kms::parse_local_address(address);
 }
@@ -64,7 +63,8 @@ void add_keys_commands(CLI::App& app, Globals& globals) {
   group->footer(R"(KMS ADDRESSES
   local:///etc/lifeboat/keyring?key=NAME   a keyring file (0600) of versioned AES-256 keys
   pkcs11:token=T;object=O?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=FILE
-                                           a non-extractable AES-256 key in an HSM
+                                           a non-extractable AES-256 key in an HSM; rotation
+                                           adds objects O#2, O#3, ...
   awskms:arn:aws:kms:REGION:ACCOUNT:key/ID  an AWS KMS key (made in AWS KMS; show only)
 
 EXAMPLES
@@ -94,7 +94,11 @@ EXIT STATUS
   });
   group->add_subcommand("rotate", "Add a new version; new wraps use it")
       ->callback([address, &globals] {
-        kms::rotate_local_key(local_options(*address));
+        if (address->starts_with("pkcs11:")) {
+          kms::rotate_pkcs11_key(kms::parse_pkcs11_address(*address));
+        } else {
+          kms::rotate_local_key(local_options(*address));
+        }
         show(globals, *address);
       });
 }

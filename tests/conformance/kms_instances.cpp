@@ -85,7 +85,13 @@ INSTANTIATE_TEST_SUITE_P(AwsStandIn, KmsConformance,
                          [](const auto& param_info) { return param_info.param.name; });
 
 INSTANTIATE_TEST_SUITE_P(SoftHsm, KmsConformance,
-                         ::testing::Values(KmsFactory{"pkcs11", softhsm_keys, [] { return kms::Kms::open(g_last_hsm); }}),
+                         ::testing::Values(KmsFactory{"pkcs11", softhsm_keys,
+                                                    [] {
+                                                      kms::rotate_pkcs11_key(
+                                                          kms::parse_pkcs11_address(g_last_hsm));
+                                                      return kms::Kms::open(g_last_hsm);
+                                                    },
+                                                    true}),
                          [](const auto& param_info) { return param_info.param.name; });
 
 INSTANTIATE_TEST_SUITE_P(Local, KmsConformance,

@@ -164,6 +164,17 @@ TEST(SnapshotCli, RewrapFromLocalKeyToHsmKey) {
   auto with_local = run_lifeboat({"snapshot", "verify", "--kms", rig.kms, rig.path("s.lb")});
   EXPECT_EQ(with_local.status, 1);
   EXPECT_NE(with_local.err.find("opens none of its key slots"), std::string::npos) << with_local.err;
+
+  // Rotating the HSM key adds version 2 in the token; the snapshot wrapped by version 1
+  // still opens, and a new one is wrapped by version 2.
+  auto rotated = run_lifeboat({"--json", "keys", "rotate", "--kms", *hsm});
+  ASSERT_EQ(rotated.status, 0) << rotated.err;
+  EXPECT_NE(rotated.out.find("object=dr-kek#2"), std::string::npos) << rotated.out;
+  EXPECT_EQ(run_lifeboat({"snapshot", "verify", "--kms", *hsm, rig.path("s.lb")}).status, 0);
+  ASSERT_EQ(run_lifeboat({"snapshot", "create", "--kms", *hsm, "--path", rig.path("data"),
+                          rig.path("s2.lb")}).status, 0);
+  auto header = run_lifeboat({"--json", "snapshot", "inspect", rig.path("s2.lb")});
+  EXPECT_NE(header.out.find("object=dr-kek#2"), std::string::npos) << header.out;
 }
 
 }  // namespace lifeboat::test

@@ -21,6 +21,7 @@ namespace {
 constexpr std::array<std::uint8_t, 4> k_magic = {'L', 'B', 'P', '1'};
 constexpr std::size_t k_iv = 12;
 constexpr std::size_t k_tag = 16;
+constexpr std::size_t k_head = 4 + 4 + k_iv;  // magic, version, iv
 
 std::map<std::string, std::string> split(const std::string& text, char separator) {
   std::map<std::string, std::string> out;
@@ -134,40 +135,61 @@ class Pkcs11Kms final : public KmsDriver {
   Pkcs11Kms(const Pkcs11Kms&) = delete;
   Pkcs11Kms& operator=(const Pkcs11Kms&) = delete;
 
-  // Finds the key; with `create`, makes it (non-extractable, sensitive) if missing.
-  void open_key(bool create) {
+  // Finds every version of the key; with `create`, makes version 1 (non-extractable,
+  // sensitive) if it is missing; with `rotate`, adds the next version.
+  void open_key(bool create, bool rotate = false) {
     auto session = take();
-    auto key = find_key(session);
-    if (create) {
-      if (key) {
-        give(session);
-        throw Error(ErrorKind::already_exists, "key '" + key_id() + "' already exists");
+    try {
+      for (std::uint32_t version = 1;; ++version) {
+        auto key = find_key(session, label_for(version));
+        if (!key) {
+          break;
+        }
+        m_keys[version] = *key;
       }
-      key = generate(session);
+      if (create) {
+        if (!m_keys.empty()) {
+          throw Error(ErrorKind::already_exists, "key '" + key_id() + "' already exists");
+        }
+        m_keys[1] = generate(session, label_for(1));
+      }
+      if (m_keys.empty()) {
+        throw Error(ErrorKind::not_found, "key '" + key_id() +
+                                              "' not found on the token; create it with lifeboat "
+                                              "keys create");
+      }
+      if (rotate) {
+        auto next = m_keys.rbegin()->first + 1;
+        m_keys[next] = generate(session, label_for(next));
+      }
+    } catch (...) {
+      give(session);
+      throw;
     }
     give(session);
-    if (!key) {
-      throw Error(ErrorKind::not_found, "key '" + key_id() + "' not found on the token; create it with "
-                                                         "lifeboat keys create");
-    }
-    m_key = *key;
   }
 
-  KeyDescription describe() const override { return {key_id(), "pkcs11", ""}; }
+  KeyDescription describe() const override {
+    return {key_id() + "#" + std::to_string(current()), "pkcs11", ""};
+  }
 
   std::vector<std::uint8_t> wrap(const SecretBytes& plaintext) override {
-    std::vector<std::uint8_t> out(4 + k_iv + plaintext.size() + k_tag);
+    auto version = current();
+    std::vector<std::uint8_t> out(k_head + plaintext.size() + k_tag);
     std::copy(k_magic.begin(), k_magic.end(), out.begin());
-    random_bytes(std::span(out).subspan(4, k_iv));
-    auto aad = aad_bytes();
-    CK_GCM_PARAMS params{out.data() + 4, k_iv, k_iv * 8, aad.data(), aad.size(), k_tag * 8};
+    for (int i = 0; i < 4; ++i) {
+      out[4 + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(version >> (8 * i));
+    }
+    random_bytes(std::span(out).subspan(8, k_iv));
+    auto aad = aad_bytes(version);
+    CK_GCM_PARAMS params{out.data() + 8, k_iv, k_iv * 8, aad.data(), aad.size(), k_tag * 8};
     CK_MECHANISM mechanism{CKM_AES_GCM, &params, sizeof params};
     auto session = take();
     CK_ULONG length = plaintext.size() + k_tag;
-    auto rv = f()->C_EncryptInit(session, &mechanism, m_key);
+    auto rv = f()->C_EncryptInit(session, &mechanism, m_keys.at(version));
     if (rv == CKR_OK) {
       rv = f()->C_Encrypt(session, const_cast<unsigned char*>(plaintext.data()), plaintext.size(),
-                          out.data() + 4 + k_iv, &length);
+                          out.data() + k_head, &length);
     }
     give(session);
     if (rv != CKR_OK || length != plaintext.size() + k_tag) {
@@ -182,18 +204,26 @@ class Pkcs11Kms final : public KmsDriver {
                                            "': authentication failed; the blob is damaged or was "
                                            "wrapped by another key");
     };
-    if (wrapped.size() <= 4 + k_iv + k_tag || !std::equal(k_magic.begin(), k_magic.end(), wrapped.begin())) {
+    if (wrapped.size() <= k_head + k_tag || !std::equal(k_magic.begin(), k_magic.end(), wrapped.begin())) {
       throw refuse();
     }
-    auto input = std::vector<std::uint8_t>(wrapped.begin() + 4 + k_iv, wrapped.end());
-    std::vector<std::uint8_t> iv(wrapped.begin() + 4, wrapped.begin() + 4 + k_iv);
-    auto aad = aad_bytes();
+    std::uint32_t version = 0;
+    for (int i = 3; i >= 0; --i) {
+      version = (version << 8) | wrapped[4 + static_cast<std::size_t>(i)];
+    }
+    auto key = m_keys.find(version);
+    if (key == m_keys.end()) {
+      throw refuse();
+    }
+    auto input = std::vector<std::uint8_t>(wrapped.begin() + k_head, wrapped.end());
+    std::vector<std::uint8_t> iv(wrapped.begin() + 8, wrapped.begin() + k_head);
+    auto aad = aad_bytes(version);
     CK_GCM_PARAMS params{iv.data(), k_iv, k_iv * 8, aad.data(), aad.size(), k_tag * 8};
     CK_MECHANISM mechanism{CKM_AES_GCM, &params, sizeof params};
     SecretBytes plaintext(input.size());
     CK_ULONG length = plaintext.size();
     auto session = take();
-    auto rv = f()->C_DecryptInit(session, &mechanism, m_key);
+    auto rv = f()->C_DecryptInit(session, &mechanism, key->second);
     if (rv == CKR_OK) {
       rv = f()->C_Decrypt(session, input.data(), input.size(), plaintext.data(), &length);
     }
@@ -207,8 +237,13 @@ class Pkcs11Kms final : public KmsDriver {
  private:
   CK_FUNCTION_LIST* f() const { return m_module->f(); }
   std::string key_id() const { return "pkcs11:token=" + m_options.token + ";object=" + m_options.object; }
-  std::vector<std::uint8_t> aad_bytes() const {
-    auto text = "lifeboat-pkcs11:" + m_options.object;
+  // Version 1 is the object labelled as the address says; version n > 1 is "LABEL#n".
+  std::string label_for(std::uint32_t version) const {
+    return version == 1 ? m_options.object : m_options.object + "#" + std::to_string(version);
+  }
+  std::uint32_t current() const { return m_keys.rbegin()->first; }
+  std::vector<std::uint8_t> aad_bytes(std::uint32_t version) const {
+    auto text = "lifeboat-pkcs11:" + label_for(version);
     return {text.begin(), text.end()};
   }
 
@@ -257,10 +292,10 @@ class Pkcs11Kms final : public KmsDriver {
     m_idle.push_back(session);
   }
 
-  std::optional<CK_OBJECT_HANDLE> find_key(CK_SESSION_HANDLE session) {
+  std::optional<CK_OBJECT_HANDLE> find_key(CK_SESSION_HANDLE session, std::string label) {
     CK_OBJECT_CLASS key_class = CKO_SECRET_KEY;
     CK_ATTRIBUTE query[] = {{CKA_CLASS, &key_class, sizeof key_class},
-                            {CKA_LABEL, m_options.object.data(), m_options.object.size()}};
+                            {CKA_LABEL, label.data(), label.size()}};
     CK_OBJECT_HANDLE found = 0;
     CK_ULONG count = 0;
     if (f()->C_FindObjectsInit(session, query, 2) != CKR_OK) {
@@ -271,7 +306,7 @@ class Pkcs11Kms final : public KmsDriver {
     return count == 1 ? std::optional(found) : std::nullopt;
   }
 
-  CK_OBJECT_HANDLE generate(CK_SESSION_HANDLE session) {
+  CK_OBJECT_HANDLE generate(CK_SESSION_HANDLE session, std::string label) {
     CK_MECHANISM mechanism{CKM_AES_KEY_GEN, nullptr, 0};
     CK_BBOOL yes = CK_TRUE;
     CK_BBOOL no = CK_FALSE;
@@ -284,7 +319,7 @@ class Pkcs11Kms final : public KmsDriver {
         {CKA_SENSITIVE, &yes, sizeof yes},         {CKA_EXTRACTABLE, &no, sizeof no},
         {CKA_ENCRYPT, &yes, sizeof yes},           {CKA_DECRYPT, &yes, sizeof yes},
         {CKA_VALUE_LEN, &length, sizeof length},
-        {CKA_LABEL, m_options.object.data(), m_options.object.size()}};
+        {CKA_LABEL, label.data(), label.size()}};
     CK_OBJECT_HANDLE key = 0;
     auto rv = f()->C_GenerateKey(session, &mechanism, attributes, std::size(attributes), &key);
     if (rv != CKR_OK) {
@@ -297,7 +332,7 @@ class Pkcs11Kms final : public KmsDriver {
   std::shared_ptr<Module> m_module;
   CK_SLOT_ID m_slot = 0;
   CK_SESSION_HANDLE m_login_session = 0;
-  CK_OBJECT_HANDLE m_key = 0;
+  std::map<std::uint32_t, CK_OBJECT_HANDLE> m_keys;  // version -> key object
   std::mutex m_mutex;
   std::vector<CK_SESSION_HANDLE> m_idle;
 };
@@ -344,5 +379,12 @@ std::unique_ptr<KmsDriver> make_pkcs11_kms(const Pkcs11Options& options) {
 }
 
 void create_pkcs11_key(const Pkcs11Options& options) { Pkcs11Kms(options).open_key(true); }
+
+std::uint32_t rotate_pkcs11_key(const Pkcs11Options& options) {
+  Pkcs11Kms kms(options);
+  kms.open_key(false, true);
+  auto id = kms.describe().key_id;
+  return static_cast<std::uint32_t>(std::stoul(id.substr(id.rfind('#') + 1)));
+}
 
 }  // namespace lifeboat::kms

@@ -6,10 +6,12 @@
 //   PIN on the command line shows in the process list). Values are percent-encoded.
 //
 // The KEK is an AES-256 secret key object with CKA_SENSITIVE true and CKA_EXTRACTABLE
-// false, made inside the token by create_pkcs11_key(). A wrapped blob is "LBP1" ‖
-// iv(12) ‖ ciphertext ‖ tag(16): CKM_AES_GCM inside the token with the associated data
-// "lifeboat-pkcs11:" + object label. Any failure to decrypt is an authentication
-// failure (SoftHSM2 answers CKR_GENERAL_ERROR for a bad tag).
+// false, made inside the token by create_pkcs11_key(). Rotation adds a version: a new
+// object labelled "LABEL#2", "LABEL#3", ...; wraps use the newest, unwraps the version
+// the blob names. A wrapped blob is "LBP1" ‖ u32_le(version) ‖ iv(12) ‖ ciphertext ‖
+// tag(16): CKM_AES_GCM inside the token with the associated data "lifeboat-pkcs11:" +
+// that version's label. Any failure to decrypt is an authentication failure (SoftHSM2
+// answers CKR_GENERAL_ERROR for a bad tag).
 #pragma once
 
 #include <memory>
@@ -33,5 +35,8 @@ std::unique_ptr<KmsDriver> make_pkcs11_kms(const Pkcs11Options& options);
 
 // Generates the KEK inside the token. Throws Error(already_exists) if the label is taken.
 void create_pkcs11_key(const Pkcs11Options& options);
+
+// Generates the key's next version inside the token and returns its number.
+std::uint32_t rotate_pkcs11_key(const Pkcs11Options& options);
 
 }  // namespace lifeboat::kms
