@@ -21,6 +21,11 @@ DataKey KmsDriver::generate_data_key() {
   return DataKey{std::move(plaintext), std::move(wrapped)};
 }
 
+std::optional<std::vector<std::uint8_t>> KmsDriver::reencrypt(const std::vector<std::uint8_t>&,
+                                                               const KeyDescription&) {
+  return std::nullopt;
+}
+
 Kms::Kms(std::unique_ptr<KmsDriver> driver) : m_driver(std::move(driver)) {}
 
 std::vector<std::uint8_t> Kms::wrap(const SecretBytes& plaintext) {
@@ -33,6 +38,13 @@ std::vector<std::uint8_t> Kms::wrap(const SecretBytes& plaintext) {
 
 SecretBytes Kms::unwrap(const std::vector<std::uint8_t>& wrapped) {
   return m_driver->unwrap(wrapped);
+}
+
+std::vector<std::uint8_t> Kms::rewrap(const std::vector<std::uint8_t>& wrapped, Kms& target) {
+  if (auto inside = m_driver->reencrypt(wrapped, target.describe())) {
+    return *inside;
+  }
+  return target.wrap(unwrap(wrapped));
 }
 
 }  // namespace lifeboat::kms

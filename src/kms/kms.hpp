@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,12 @@ class KmsDriver {
   // Unwraps a blob made by wrap() or generate_data_key() of this KEK (any version of
   // it still held). Throws Error(corrupt) naming the key if it fails authentication.
   virtual SecretBytes unwrap(const std::vector<std::uint8_t>& wrapped) = 0;
+
+  // Re-wraps a blob of this KEK for the KEK `target` inside the KMS, so the plaintext
+  // never reaches this process (AWS KMS ReEncrypt). nullopt where the driver cannot
+  // for that target; the caller then unwraps and wraps. Default: nullopt.
+  virtual std::optional<std::vector<std::uint8_t>> reencrypt(const std::vector<std::uint8_t>& wrapped,
+                                                             const KeyDescription& target);
 };
 
 // The public KMS: one driver plus the rules shared by all.
@@ -84,6 +91,9 @@ class Kms final {
   DataKey generate_data_key() { return m_driver->generate_data_key(); }
   std::vector<std::uint8_t> wrap(const SecretBytes& plaintext);
   SecretBytes unwrap(const std::vector<std::uint8_t>& wrapped);
+  // A blob of this KEK wrapped again for `target`: inside the KMS where it can, else
+  // unwrapped here and wrapped by `target`.
+  std::vector<std::uint8_t> rewrap(const std::vector<std::uint8_t>& wrapped, Kms& target);
 
  private:
   std::unique_ptr<KmsDriver> m_driver;

@@ -150,12 +150,14 @@ snapshot::Header rewrap_snapshot(store::Store& store, const std::string& key, km
                                  const std::vector<kms::Kms*>& to) {
   // Opening checks the whole frame (size, slots, MACs) before anything is written.
   snapshot::SnapshotReader reader(store, key, from);
-  auto data_key = snapshot::unwrap_data_key(reader.header(), from, reader.name());
+  // Each new slot is the opened slot wrapped again: inside the KMS where it can do that
+  // (AWS KMS ReEncrypt), so the data key need not pass through this machine.
+  const auto& source = snapshot::openable_slot(reader.header(), from, reader.name());
   std::vector<snapshot::KeySlot> slots;
   for (auto* kms : to) {
     auto description = kms->describe();
     slots.push_back({description.key_id, description.provider, description.region,
-                     kms->wrap(data_key)});
+                     from.rewrap(source.wrapped, *kms)});
   }
   auto header_bytes = snapshot::reencode_header(reader.header(), slots);
   // Everything after the key slots is kept byte for byte, copied server-side where

@@ -262,14 +262,15 @@ stream::ChunkKey manifest_key(const Header& header, const Keys& keys) {
                           .aad = header.hash(), .chunk_size = header.identity.chunk_size};
 }
 
-kms::SecretBytes unwrap_data_key(const Header& header, kms::Kms& kms, const std::string& what) {
+const KeySlot& openable_slot(const Header& header, kms::Kms& kms, const std::string& what) {
   auto mine = kms.describe();
   for (const auto& slot : header.slots) {
     if (slot.provider != mine.provider) {
       continue;
     }
     try {
-      return kms.unwrap(slot.wrapped);
+      kms.unwrap(slot.wrapped);
+      return slot;
     } catch (const Error& error) {
       if (error.kind() != ErrorKind::corrupt) {
         throw;
@@ -283,6 +284,10 @@ kms::SecretBytes unwrap_data_key(const Header& header, kms::Kms& kms, const std:
   throw Error(ErrorKind::corrupt, "unable to read " + what + ": key '" + mine.key_id +
                                       "' opens none of its key slots (" + slots +
                                       "); use the KMS key the snapshot was made or rewrapped for");
+}
+
+kms::SecretBytes unwrap_data_key(const Header& header, kms::Kms& kms, const std::string& what) {
+  return kms.unwrap(openable_slot(header, kms, what).wrapped);
 }
 
 }  // namespace lifeboat::snapshot

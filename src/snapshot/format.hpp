@@ -96,4 +96,7 @@ stream::ChunkKey manifest_key(const Header& header, const Keys& keys);
 // naming the slots' keys if none can.
 kms::SecretBytes unwrap_data_key(const Header& header, kms::Kms& kms, const std::string& what);
 
+// The first slot `kms` can open (as unwrap_data_key finds it).
+const KeySlot& openable_slot(const Header& header, kms::Kms& kms, const std::string& what);
+
 }  // namespace lifeboat::snapshot

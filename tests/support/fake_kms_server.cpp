@@ -165,6 +165,40 @@ void FakeKmsServer::serve() {
   OPENSSL_thread_stop();  // the server thread's OpenSSL state; stop servers before exit
 }
 
+std::string FakeKmsServer::reencrypt(const nlohmann::json& json, int& status) {
+  status = 400;
+  auto source_arn = json.value("SourceKeyId", "");
+  auto target_arn = json.value("DestinationKeyId", "");
+  std::vector<std::uint8_t> source_key, target_key;
+  {
+    std::lock_guard lock(m_mutex);
+    if (!m_keys.contains(source_arn) || !m_keys.contains(target_arn)) {
+      return error_body("NotFoundException", "a key of the ReEncrypt does not exist");
+    }
+    source_key = m_keys[source_arn];
+    target_key = m_keys[target_arn];
+  }
+  auto blob = from_base64(json.value("CiphertextBlob", "")).value_or(std::vector<std::uint8_t>{});
+  auto newline = std::find(blob.begin(), blob.end(), '\n');
+  if (newline == blob.end() || std::string(blob.begin(), newline) != source_arn) {
+    return error_body("IncorrectKeyException", "The key ID in the request does not identify the key used");
+  }
+  auto source_context = json.value("SourceEncryptionContext", nlohmann::json::object()).dump();
+  auto plain = open(source_key, source_arn + source_context,
+                    std::vector<std::uint8_t>(newline + 1, blob.end()));
+  if (!plain) {
+    return error_body("InvalidCiphertextException", "");
+  }
+  auto target_context = json.value("DestinationEncryptionContext", nlohmann::json::object()).dump();
+  auto sealed = seal(target_key, target_arn + target_context, *plain);
+  std::vector<std::uint8_t> out(target_arn.begin(), target_arn.end());
+  out.push_back('\n');
+  out.insert(out.end(), sealed.begin(), sealed.end());
+  status = 200;
+  return nlohmann::json{{"KeyId", target_arn}, {"SourceKeyId", source_arn},
+                        {"CiphertextBlob", to_base64(out)}}.dump();
+}
+
 std::string FakeKmsServer::handle(const std::string& method, const std::string& path,
                                   const std::vector<std::pair<std::string, std::string>>& headers,
                                   const std::string& body, int& status) {
@@ -211,6 +245,9 @@ std::string FakeKmsServer::handle(const std::string& method, const std::string& 
   auto json = nlohmann::json::parse(body, nullptr, false);
   if (!json.is_object()) {
     return error_body("SerializationException", "bad JSON");
+  }
+  if (target == "TrentService.ReEncrypt") {
+    return reencrypt(json, status);
   }
   auto arn = json.value("KeyId", "");
   std::vector<std::uint8_t> key;

@@ -1,7 +1,7 @@
 // A loopback stand-in for the AWS KMS JSON API, for the awskms driver's tests (no real
 // KMS runs here). It checks each request's SigV4 signature, target and content type as
 // the KMS API reference describes them, and answers GenerateDataKey, Encrypt and
-// Decrypt from keys it holds in memory, with the service's error shapes.
+// Decrypt and ReEncrypt from keys it holds in memory, with the service's error shapes.
 #pragma once
 
 #include <atomic>
@@ -11,6 +11,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "http/sigv4.hpp"
 
@@ -37,6 +39,7 @@ class FakeKmsServer {
 
  private:
   void serve();
+  std::string reencrypt(const nlohmann::json& request, int& status);
   std::string handle(const std::string& method, const std::string& path,
                      const std::vector<std::pair<std::string, std::string>>& headers,
                      const std::string& body, int& status);

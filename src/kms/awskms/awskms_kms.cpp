@@ -48,6 +48,20 @@ class AwsKms final : public KmsDriver {
     return decode(answer, "CiphertextBlob");
   }
 
+  std::optional<std::vector<std::uint8_t>> reencrypt(const std::vector<std::uint8_t>& wrapped,
+                                                     const KeyDescription& target) override {
+    // ReEncrypt works between keys of one region and account's endpoint.
+    if (target.provider != "awskms" || target.region != m_options.region) {
+      return std::nullopt;
+    }
+    auto answer = call("ReEncrypt", {{"CiphertextBlob", to_base64(wrapped)},
+                                     {"SourceKeyId", m_options.key_arn},
+                                     {"SourceEncryptionContext", k_context},
+                                     {"DestinationKeyId", target.key_id},
+                                     {"DestinationEncryptionContext", k_context}});
+    return decode(answer, "CiphertextBlob");
+  }
+
   SecretBytes unwrap(const std::vector<std::uint8_t>& wrapped) override {
     auto answer = call("Decrypt", {{"KeyId", m_options.key_arn}, {"CiphertextBlob", to_base64(wrapped)},
                                    {"EncryptionContext", k_context}});

@@ -3,8 +3,9 @@
 // Address: awskms:arn:aws:kms:REGION:ACCOUNT:key/ID[?endpoint=URL]. Credentials as for
 // S3 (http/credentials.hpp). Data keys come from GenerateDataKey (AES_256); wrap is
 // Encrypt and unwrap Decrypt, both with the encryption context {"lifeboat": "data-key"}
-// so a blob made for another purpose does not unwrap here. The wrapped blob is the
-// service's CiphertextBlob as it is.
+// so a blob made for another purpose does not unwrap here; a rewrap to another key of
+// the same region is ReEncrypt, so the data key never leaves AWS KMS. The wrapped blob
+// is the service's CiphertextBlob as it is.
 #pragma once
 
 #include <memory>

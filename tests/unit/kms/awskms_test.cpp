@@ -49,6 +49,18 @@ TEST(AwsKms, SignsEveryCallAndRetriesInternalErrors) {
   EXPECT_EQ(kms.describe().region, "eu-west-1");
 }
 
+TEST(AwsKms, RewrapBetweenAwsKeysUsesReEncrypt) {
+  test::FakeKmsServer server(k_credentials);
+  auto source = open_key(server, server.add_key("source"));
+  auto target = open_key(server, server.add_key("target"));
+  auto key = source.generate_data_key();
+  auto rewrapped = source.rewrap(key.wrapped, target);
+  EXPECT_EQ(server.requests("TrentService.ReEncrypt"), 1);
+  EXPECT_EQ(server.requests("TrentService.Decrypt"), 0);  // the data key never came here
+  EXPECT_TRUE(target.unwrap(rewrapped) == key.plaintext);
+  EXPECT_THROW(source.unwrap(rewrapped), Error);
+}
+
 TEST(AwsKms, WrongSecretIsAnAuthError) {
   test::FakeKmsServer server(k_credentials);
   auto kms = open_key(server, server.add_key("k1"), {"AKIDLIFEBOATTEST", "wrong", ""});
