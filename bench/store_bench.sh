@@ -49,10 +49,10 @@ for i in range(n):
         f.write(os.urandom(4096))
 PY
 
-# measure NAME COMMAND...: runs it RUNS times (default 2), records the best wall
+# measure NAME COMMAND...: runs it RUNS times (default 3), records the best wall
 # seconds and the peak RSS (MiB) of all runs.
 declare -A SECS RSS
-RUNS=${BENCH_RUNS:-2}
+RUNS=${BENCH_RUNS:-3}
 measure() {
   local name=$1; shift
   local best="" peak=0
@@ -81,6 +81,11 @@ measure lifeboat-get-1g "$LB" -q store get "s3://bench/lb/big.bin?endpoint=$EP" 
 measure aws-get-1g $AWS s3 cp --quiet s3://bench/aws/big.bin "$W/out/aws.bin"
 measure rclone-get-1g rclone copyto --ignore-times rgw:bench/rclone/big.bin "$W/out/rclone.bin"
 cmp "$W/big.bin" "$W/out/lb.bin"
+# The same downloads to standard output (discarded): the network and the client alone,
+# without the local file system's writeback, which varies most between runs.
+measure lifeboat-stream-1g sh -c "'$LB' -q store cat 's3://bench/lb/big.bin?endpoint=$EP' > /dev/null"
+measure aws-stream-1g sh -c "$AWS s3 cp --quiet s3://bench/aws/big.bin - > /dev/null"
+measure rclone-stream-1g sh -c "rclone cat rgw:bench/rclone/big.bin > /dev/null"
 clean
 RUNS=1 measure lifeboat-put-small "$LB" -q store put -r -j 16 "$W/small" "s3://bench/lb/?endpoint=$EP"
 RUNS=1 measure aws-put-small $AWS s3 sync --quiet "$W/small" s3://bench/aws/
@@ -92,7 +97,7 @@ diff -r "$W/small" "$W/out/lb" >/dev/null
 
 echo
 echo "ratios (time of the best other tool / lifeboat's time; > 1 means lifeboat is faster):"
-for shape in put-1g get-1g put-small get-small; do
+for shape in put-1g get-1g stream-1g put-small get-small; do
   best=$(printf '%s\n%s\n' "${SECS[aws-$shape]}" "${SECS[rclone-$shape]}" | sort -g | head -1)
   printf '  %-10s lifeboat %6.2f s, best other %6.2f s, ratio %.2fx, lifeboat RSS %d MiB\n' \
     "$shape" "${SECS[lifeboat-$shape]}" "$best" \
