@@ -22,7 +22,7 @@ struct ObjectInfo {
   std::string key;
   std::uint64_t size = 0;
   // An opaque version tag that changes when the content changes. For S3 the ETag
-  // without quotes; for file:// the hex MD5 of the content.
+  // without quotes; for file:// the first 32 hex digits of the content's SHA-256.
   std::string etag;
   std::chrono::system_clock::time_point mtime{};
   // User metadata (x-amz-meta-*). Names are lowercase ASCII. Empty in list results.

@@ -3,8 +3,8 @@
 // The embedded default store. Each object is one regular file at DIR/KEY, so an
 // operator can read a snapshot with ordinary tools. Writes go to a hidden partial file
 // beside the target, are fsynced, renamed into place, and the directory is fsynced.
-// The object's MD5 (its ETag) and user metadata are kept in the extended attribute
-// "user.lifeboat" of the file.
+// The object's ETag (half of its SHA-256) and user metadata are kept in the extended
+// attribute "user.lifeboat" of the file.
 #pragma once
 
 #include <memory>
