@@ -150,8 +150,10 @@ snapshot::Header rewrap_snapshot(store::Store& store, const std::string& key, km
                                  const std::vector<kms::Kms*>& to) {
   // Opening checks the whole frame (size, slots, MACs) before anything is written.
   snapshot::SnapshotReader reader(store, key, from);
-  // Each new slot is the opened slot wrapped again: inside the KMS where it can do that
-  // (AWS KMS ReEncrypt), so the data key need not pass through this machine.
+  // Each new slot is the opened slot wrapped again, inside the KMS where it can do that
+  // (AWS KMS ReEncrypt between its keys). Opening the snapshot above has unwrapped the
+  // data key once here already, to check the header and trailer before anything is
+  // rewritten.
   const auto& source = snapshot::openable_slot(reader.header(), from, reader.name());
   std::vector<snapshot::KeySlot> slots;
   for (auto* kms : to) {
