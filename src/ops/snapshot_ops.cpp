@@ -154,7 +154,7 @@ snapshot::Header rewrap_snapshot(store::Store& store, const std::string& key, km
   // (AWS KMS ReEncrypt between its keys). Opening the snapshot above has unwrapped the
   // data key once here already, to check the header and trailer before anything is
   // rewritten.
-  const auto& source = snapshot::openable_slot(reader.header(), from, reader.name());
+  const auto& source = reader.opened_slot();
   std::vector<snapshot::KeySlot> slots;
   for (auto* kms : to) {
     auto description = kms->describe();

@@ -262,15 +262,15 @@ stream::ChunkKey manifest_key(const Header& header, const Keys& keys) {
                           .aad = header.hash(), .chunk_size = header.identity.chunk_size};
 }
 
-const KeySlot& openable_slot(const Header& header, kms::Kms& kms, const std::string& what) {
+OpenedSlot open_slot(const Header& header, kms::Kms& kms, const std::string& what) {
   auto mine = kms.describe();
-  for (const auto& slot : header.slots) {
+  for (std::size_t index = 0; index < header.slots.size(); ++index) {
+    const auto& slot = header.slots[index];
     if (slot.provider != mine.provider) {
       continue;
     }
     try {
-      kms.unwrap(slot.wrapped);
-      return slot;
+      return OpenedSlot{index, kms.unwrap(slot.wrapped)};
     } catch (const Error& error) {
       if (error.kind() != ErrorKind::corrupt) {
         throw;
@@ -284,10 +284,6 @@ const KeySlot& openable_slot(const Header& header, kms::Kms& kms, const std::str
   throw Error(ErrorKind::corrupt, "unable to read " + what + ": key '" + mine.key_id +
                                       "' opens none of its key slots (" + slots +
                                       "); use the KMS key the snapshot was made or rewrapped for");
-}
-
-kms::SecretBytes unwrap_data_key(const Header& header, kms::Kms& kms, const std::string& what) {
-  return kms.unwrap(openable_slot(header, kms, what).wrapped);
 }
 
 }  // namespace lifeboat::snapshot

@@ -92,11 +92,14 @@ Trailer parse_trailer(std::span<const std::uint8_t> bytes, const Header& header,
 stream::ChunkKey body_key(const Header& header, const Keys& keys);
 stream::ChunkKey manifest_key(const Header& header, const Keys& keys);
 
-// Unwraps the data key from the first slot `kms` can open. Throws Error(corrupt)
-// naming the slots' keys if none can.
-kms::SecretBytes unwrap_data_key(const Header& header, kms::Kms& kms, const std::string& what);
+// The first key slot `kms` can open, and the data key it holds.
+struct OpenedSlot {
+  std::size_t index = 0;  // into Header::slots
+  kms::SecretBytes data_key;
+};
 
-// The first slot `kms` can open (as unwrap_data_key finds it).
-const KeySlot& openable_slot(const Header& header, kms::Kms& kms, const std::string& what);
+// Unwraps the data key from the first slot `kms` can open (one unwrap per slot tried).
+// Throws Error(corrupt) naming the slots' keys if none can.
+OpenedSlot open_slot(const Header& header, kms::Kms& kms, const std::string& what);
 
 }  // namespace lifeboat::snapshot

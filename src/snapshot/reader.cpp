@@ -64,8 +64,9 @@ SnapshotReader::SnapshotReader(const store::Store& store, std::string key, kms::
     throw Error(ErrorKind::corrupt, "unable to read " + m_name +
                                         ": it is truncated (no room for a body and a trailer)");
   }
-  auto data_key = unwrap_data_key(m_header, kms, m_name);
-  m_keys = std::make_unique<Keys>(derive_keys(data_key, m_header.identity.snapshot_id));
+  auto opened = open_slot(m_header, kms, m_name);
+  m_slot = opened.index;
+  m_keys = std::make_unique<Keys>(derive_keys(opened.data_key, m_header.identity.snapshot_id));
   verify_header(m_header, *m_keys, m_name);
   auto trailer_bytes = read_range(m_store, m_key, m_object.size - k_trailer_size, k_trailer_size, m_name);
   m_trailer = parse_trailer(trailer_bytes, m_header, *m_keys, m_name);

@@ -24,6 +24,8 @@ class SnapshotReader {
 
   const Header& header() const { return m_header; }
   const Trailer& trailer() const { return m_trailer; }
+  // The key slot the KMS opened.
+  const KeySlot& opened_slot() const { return m_header.slots[m_slot]; }
   const store::ObjectInfo& object() const { return m_object; }
   const std::string& name() const { return m_name; }
 
@@ -41,6 +43,7 @@ class SnapshotReader {
   Header m_header;
   std::unique_ptr<Keys> m_keys;
   Trailer m_trailer;
+  std::size_t m_slot = 0;
 };
 
 // Reads only the header (no KMS needed): for `snapshot inspect` without a key.
