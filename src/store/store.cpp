@@ -14,21 +14,22 @@ ObjectInfo StoreDriver::copy(const std::string& from, const std::string&) {
                                           "': this store has no server-side copy");
 }
 
-ObjectInfo StoreDriver::splice(const std::string& key, const std::string& etag,
-                               std::span<const std::uint8_t> prefix, std::uint64_t keep_from) {
-  auto info = stat(key).value_or(ObjectInfo{});
+ObjectInfo StoreDriver::splice(const ObjectInfo& source, std::span<const std::uint8_t> prefix,
+                               std::uint64_t keep_from) {
   // The new version is written beside the old one, which stays whole until commit.
-  auto kept = info.size - keep_from;
-  auto writer = open_write(key, WriteOptions{.metadata = info.metadata, .size = prefix.size() + kept});
+  auto kept = source.size - keep_from;
+  auto writer = open_write(source.key,
+                           WriteOptions{.metadata = source.metadata, .size = prefix.size() + kept});
   writer->write(prefix);
   if (kept > 0) {
-    auto source = open_read(key, {.offset = keep_from, .length = kept});
-    if (source->info().etag != etag) {
-      throw Error(ErrorKind::precondition_failed,
-                  "object '" + key + "' changed while it was being rewritten; run the command again");
+    auto reader = open_read(source.key, {.offset = keep_from, .length = kept});
+    if (reader->info().etag != source.etag) {
+      throw Error(ErrorKind::precondition_failed, "object '" + source.key +
+                                                      "' changed while it was being rewritten; "
+                                                      "run the command again");
     }
     std::vector<std::uint8_t> buffer(1 << 20);
-    while (auto n = source->read(buffer)) {
+    while (auto n = reader->read(buffer)) {
       writer->write(std::span(buffer).first(n));
     }
   }
@@ -171,7 +172,7 @@ ObjectInfo Store::splice(const std::string& key, const std::string& etag,
     throw Error(ErrorKind::invalid_range, "unable to rewrite '" + key + "': it has only " +
                                               std::to_string(info.size) + " bytes");
   }
-  return m_driver->splice(key, etag, prefix, keep_from);
+  return m_driver->splice(info, prefix, keep_from);
 }
 
 std::string get_all(const Store& store, const std::string& key) {

@@ -140,12 +140,13 @@ class StoreDriver {
   // missing. The copy is visible whole or not at all.
   virtual ObjectInfo copy(const std::string& from, const std::string& to);
 
-  // Replaces `key` with `prefix` followed by the object's own bytes from `keep_from` on.
-  // The object must still have `etag` (else precondition_failed); the new version is
+  // Replaces the object `source` (as Store::splice just read it: key, size, ETag,
+  // metadata) with `prefix` followed by its own bytes from `keep_from` on. Fails with
+  // precondition_failed if the object no longer has source.etag; the new version is
   // visible whole or not at all. Default: streams the kept bytes through this process;
   // a driver with server-side copy overrides it.
-  virtual ObjectInfo splice(const std::string& key, const std::string& etag,
-                            std::span<const std::uint8_t> prefix, std::uint64_t keep_from);
+  virtual ObjectInfo splice(const ObjectInfo& source, std::span<const std::uint8_t> prefix,
+                            std::uint64_t keep_from);
 };
 
 // The public store: one driver plus the rules shared by all drivers.

@@ -117,19 +117,18 @@ ObjectInfo copy_object(const Client& client, const std::string& from_full_key,
 
 namespace lifeboat::store::s3 {
 
-ObjectInfo splice_object(const Client& client, const std::string& full_key, const std::string& key,
-                         const std::string& etag, std::span<const std::uint8_t> prefix,
+ObjectInfo splice_object(const Client& client, const std::string& full_key,
+                         const ObjectInfo& source, std::span<const std::uint8_t> prefix,
                          std::uint64_t keep_from) {
   auto what = "object '" + client.name_of(full_key) + "'";
-  auto source = head_object(client, full_key, key);
-  if (!source) {
-    throw Error(ErrorKind::not_found, what + " not found");
-  }
+  const auto& key = source.key;
+  const auto& etag = source.etag;
   // Every part but the last must be at least 5 MiB: the first part is the new prefix
   // and enough kept bytes (read through this process) to reach that; the rest of the
   // kept bytes are copied server-side, pinned to the version we read.
   constexpr std::uint64_t k_min_part = 5ull << 20;
-  auto kept = source->size - keep_from;
+  ObjectInfo result = source;
+  auto kept = source.size - keep_from;
   auto first_kept = std::min(kept, k_min_part);
   std::vector<std::uint8_t> first(prefix.begin(), prefix.end());
   if (first_kept > 0) {
@@ -149,7 +148,7 @@ ObjectInfo splice_object(const Client& client, const std::string& full_key, cons
     }
   }
   Headers meta;
-  for (const auto& [name, value] : source->metadata) {
+  for (const auto& [name, value] : source.metadata) {
     meta.emplace_back("x-amz-meta-" + name, value);
   }
   auto upload_id = start_multipart(client, full_key, meta, what);
@@ -167,8 +166,8 @@ ObjectInfo splice_object(const Client& client, const std::string& full_key, cons
     xml << "<Part><PartNumber>1</PartNumber><ETag>" << response.header("etag") << "</ETag></Part>";
     auto part_size = choose_part_size(kept, 512ull << 20);
     int number = 1;
-    for (auto offset = keep_from + first_kept; offset < source->size; offset += part_size) {
-      auto last = std::min(source->size, offset + part_size) - 1;
+    for (auto offset = keep_from + first_kept; offset < source.size; offset += part_size) {
+      auto last = std::min(source.size, offset + part_size) - 1;
       ++number;
       auto copy = client.send(Call{
           .method = "PUT", .key = full_key,
@@ -186,14 +185,14 @@ ObjectInfo splice_object(const Client& client, const std::string& full_key, cons
     auto done = client.send(Call{.method = "POST", .key = full_key, .query = {{"uploadId", upload_id}},
                                  .body = as_bytes(body), .operation = "CompleteMultipartUpload",
                                  .safe_to_repeat = false});
-    source->etag = copied_etag(client, done, what, "CompleteMultipartUploadResult");
+    result.etag = copied_etag(client, done, what, "CompleteMultipartUploadResult");
   } catch (...) {
     abort_multipart(client, full_key, upload_id);
     throw;
   }
-  source->size = prefix.size() + kept;
-  source->mtime = std::chrono::system_clock::now();
-  return *source;
+  result.size = prefix.size() + kept;
+  result.mtime = std::chrono::system_clock::now();
+  return result;
 }
 
 }  // namespace lifeboat::store::s3

@@ -39,10 +39,10 @@ void abort_multipart(const Client& client, const std::string& full_key,
 ObjectInfo copy_object(const Client& client, const std::string& from_full_key,
                        const std::string& to_full_key, const std::string& to_key);
 
-// Rewrites an object as `prefix` + its bytes from `keep_from` on: one uploaded part,
-// then UploadPartCopy of the rest pinned to `etag`.
-ObjectInfo splice_object(const Client& client, const std::string& full_key, const std::string& key,
-                         const std::string& etag, std::span<const std::uint8_t> prefix,
+// Rewrites the object `source` as `prefix` + its bytes from `keep_from` on: one
+// uploaded part, then UploadPartCopy of the rest pinned to source.etag.
+ObjectInfo splice_object(const Client& client, const std::string& full_key,
+                         const ObjectInfo& source, std::span<const std::uint8_t> prefix,
                          std::uint64_t keep_from);
 
 }  // namespace lifeboat::store::s3

@@ -145,15 +145,14 @@ class S3Store final : public StoreDriver {
     return s3::copy_object(*m_client, full(from), full(to), to);
   }
 
-  ObjectInfo splice(const std::string& key, const std::string& etag,
-                    std::span<const std::uint8_t> prefix, std::uint64_t keep_from) override {
+  ObjectInfo splice(const ObjectInfo& source, std::span<const std::uint8_t> prefix,
+                    std::uint64_t keep_from) override {
     // Below this, streaming the kept bytes costs less than a multipart upload.
     constexpr std::uint64_t k_server_side_minimum = 16ull << 20;
-    auto info = stat(key);
-    if (info && info->size - keep_from < k_server_side_minimum) {
-      return StoreDriver::splice(key, etag, prefix, keep_from);
+    if (source.size - keep_from < k_server_side_minimum) {
+      return StoreDriver::splice(source, prefix, keep_from);
     }
-    return s3::splice_object(*m_client, full(key), key, etag, prefix, keep_from);
+    return s3::splice_object(*m_client, full(source.key), source, prefix, keep_from);
   }
 
  private:
