@@ -4,7 +4,7 @@
 set -euo pipefail
 
 BUILD=(cmake g++ make pkg-config libssl-dev libcurl4-openssl-dev libzstd-dev libarchive-dev libp11-kit-dev libcli11-dev
-       nlohmann-json3-dev libfmt-dev libpugixml-dev libgtest-dev libgmock-dev libbenchmark-dev
+       nlohmann-json3-dev libtomlplusplus-dev libfmt-dev libpugixml-dev libgtest-dev libgmock-dev libbenchmark-dev
        clang libclang-rt-14-dev)
 TEST=(ceph-mon ceph-osd radosgw ceph-common uuid-runtime curl awscli zstd tar softhsm2 opensc)
 

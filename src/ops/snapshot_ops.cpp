@@ -65,9 +65,14 @@ CreateResult create_snapshot(store::Store& store, const std::string& key,
       estimate += std::filesystem::file_size(path, ec);
     }
   }
+  if (options.on_estimate) {
+    options.on_estimate(estimate);
+  }
   auto out = stream::make_store_sink(
       store.open_write(key, store::WriteOptions{.size_hint = estimate + (estimate >> 6) + (1 << 20)}));
-  auto identity = snapshot::new_identity(options.installation, options.release, options.region);
+  auto identity = options.identity ? *options.identity
+                                   : snapshot::new_identity(options.installation, options.release,
+                                                            options.region);
   snapshot::SnapshotWriter writer(*out, identity, keys);
   CreateResult result{.identity = identity};
   ProgressSink body(writer.body(), options.on_progress);
@@ -76,7 +81,11 @@ CreateResult create_snapshot(store::Store& store, const std::string& key,
     ++result.entries;
     result.data_bytes += entry.size;
   });
-  result.size = writer.finish({{"data_bytes", result.data_bytes}});
+  nlohmann::json totals = {{"data_bytes", result.data_bytes}};
+  if (options.before_commit) {
+    totals["record"] = options.before_commit();
+  }
+  result.size = writer.finish(totals);
   return result;
 }
 
@@ -96,7 +105,7 @@ VerifyResult verify_snapshot(const store::Store& store, const std::string& key, 
   auto mismatch = [&](const std::string& path, const std::string& why) {
     throw Error(ErrorKind::corrupt, "unable to verify " + reader.name() + ": '" + path + "' " + why);
   };
-  snapshot::extract_archive(*tar, {}, [&](const snapshot::Entry& entry) {
+  snapshot::extract_archive(*tar, std::filesystem::path(), [&](const snapshot::Entry& entry) {
     auto it = expected.find(entry.path);
     if (it == expected.end()) {
       mismatch(entry.path, "is in the archive but not in the manifest");

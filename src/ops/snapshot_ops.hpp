@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,8 +22,17 @@ struct CreateOptions {
   std::string installation = "default";  // Default: "default"
   std::string release = "000000-0";      // the installation's release, YYYYMM-N
   std::string region = "local";          // the source region. Default: "local"
-  // Called with bytes read so far, for a progress line. Default: none
+  // The snapshot's identity, when the caller needs it (its name) before it is written.
+  // Default: a new one from installation, release and region
+  std::optional<snapshot::Identity> identity;
+  // Called once with the file bytes about to be archived, then with bytes as they are
+  // read, for a progress line. Default: none
+  std::function<void(std::uint64_t)> on_estimate;
   std::function<void(std::uint64_t)> on_progress;
+  // Called after the body is written and before the snapshot is made visible; what it
+  // returns joins the manifest's totals line (the backup record). It may throw to keep
+  // the snapshot from becoming visible. Default: none
+  std::function<nlohmann::json()> before_commit;
 };
 
 struct CreateResult {

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <ctime>
 #include <vector>
 
 #include "util/bytes.hpp"
@@ -63,6 +65,9 @@ class Writer {
       if (S_ISDIR(st.st_mode) && !excluded(root)) {
         walk(root);
       }
+    }
+    for (const auto& stream : m_options.streams) {
+      add_stream(stream);
     }
     if (archive_write_close(m_archive.get()) != ARCHIVE_OK) {
       fail("unable to finish the archive");
@@ -198,6 +203,42 @@ class Writer {
     m_on_entry(record);
   }
 
+  // Archives a stream as segments, each filled in memory first so its size is known.
+  void add_stream(const StreamEntry& stream) {
+    std::vector<std::uint8_t> segment(m_options.segment_size);
+    for (std::size_t index = 0;; ++index) {
+      std::size_t filled = 0;
+      bool ended = false;
+      while (filled < segment.size()) {
+        auto n = stream.read(std::span(segment).subspan(filled));
+        if (n == 0) {
+          ended = true;
+          break;
+        }
+        filled += n;
+      }
+      auto name = segment_name(stream.name, index);
+      std::unique_ptr<archive_entry, EntryFree> entry(archive_entry_new());
+      archive_entry_copy_pathname(entry.get(), name.c_str());
+      archive_entry_set_filetype(entry.get(), AE_IFREG);
+      archive_entry_set_perm(entry.get(), 0600);
+      archive_entry_set_size(entry.get(), static_cast<la_int64_t>(filled));
+      auto now = std::time(nullptr);
+      archive_entry_set_mtime(entry.get(), now, 0);
+      if (archive_write_header(m_archive.get(), entry.get()) != ARCHIVE_OK ||
+          (filled > 0 && archive_write_data(m_archive.get(), segment.data(), filled) < 0)) {
+        fail("unable to archive '" + name + "'");
+      }
+      Digest digest(Digest::Algorithm::sha256);
+      digest.update(std::span(segment).first(filled));
+      m_on_entry(Entry{.path = name, .type = "file", .size = filled, .sha256 = digest.finish_hex(),
+                       .mode = 0600, .mtime = now});
+      if (ended) {
+        return;
+      }
+    }
+  }
+
   const ArchiveOptions& m_options;
   const std::function<void(const Entry&)>& m_on_entry;
   ArchivePtr m_archive;
@@ -230,15 +271,48 @@ void write_archive(const ArchiveOptions& options, stream::Sink& out,
   Writer(out, options, on_entry).run();
 }
 
+std::string segment_name(const std::string& stream, std::size_t index) {
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, ".%06zu", index);
+  return stream + suffix;
+}
+
+std::string stream_of_segment(const std::string& path) {
+  auto dot = path.rfind('.');
+  if (dot == std::string::npos || path.size() - dot != 7) {
+    return {};
+  }
+  for (auto c : std::string_view(path).substr(dot + 1)) {
+    if (c < '0' || c > '9') {
+      return {};
+    }
+  }
+  return path.substr(0, dot);
+}
+
 void extract_archive(stream::Source& in, const fs::path& destination,
+                     const std::function<void(const Entry&)>& on_entry) {
+  extract_archive(
+      in,
+      [&](const Entry& entry) {
+        if (destination.empty()) {
+          return Placement{};
+        }
+        return Placement{.kind = Placement::Kind::disk, .target = destination / entry.path};
+      },
+      on_entry);
+}
+
+void extract_archive(stream::Source& in, const Router& route,
                      const std::function<void(const Entry&)>& on_entry) {
   ReadState state{&in, std::vector<std::uint8_t>(k_block), nullptr};
   ArchivePtr reader(archive_read_new());
   archive_read_support_format_tar(reader.get());
   ArchivePtr disk(archive_write_disk_new());
+  // Targets are absolute paths the router computed from checked names; libarchive still
+  // refuses ".." and any write through a symlink.
   int flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-              ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |
-              ARCHIVE_EXTRACT_UNLINK;
+              ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_UNLINK;
   if (::geteuid() == 0) {
     flags |= ARCHIVE_EXTRACT_OWNER;
   }
@@ -248,6 +322,10 @@ void extract_archive(stream::Source& in, const fs::path& destination,
     if (state.error) {
       std::rethrow_exception(state.error);
     }
+    int errnum = archive_errno(a);
+    if (a == disk.get() && errnum != 0) {
+      throw_errno(what, errnum);  // a full disk says so
+    }
     throw Error(ErrorKind::corrupt, what + ": " + (archive_error_string(a) != nullptr
                                                         ? archive_error_string(a)
                                                         : "libarchive failed"));
@@ -256,7 +334,6 @@ void extract_archive(stream::Source& in, const fs::path& destination,
     fail(reader.get(), "unable to read the archive");
   }
   std::vector<std::uint8_t> data(k_block);
-  bool dry = destination.empty();  // read and hash only: verify
   for (;;) {
     archive_entry* entry = nullptr;
     auto status = archive_read_next_header(reader.get(), &entry);
@@ -272,11 +349,9 @@ void extract_archive(stream::Source& in, const fs::path& destination,
     }
     auto relative = fs::path(name).lexically_normal();
     if (relative.is_absolute() || relative.empty() || *relative.begin() == "..") {
-      throw Error(ErrorKind::unsafe, "refusing to extract '" + name + "': it leads outside '" +
-                                         destination.string() + "'");
+      throw Error(ErrorKind::unsafe,
+                  "refusing to extract '" + name + "': it leads outside the restore target");
     }
-    auto target = destination / relative;
-    archive_entry_copy_pathname(entry, target.c_str());
     Entry record{.path = name, .mode = static_cast<std::uint32_t>(archive_entry_perm(entry)),
                  .mtime = archive_entry_mtime(entry)};
     auto type = archive_entry_filetype(entry);
@@ -284,8 +359,14 @@ void extract_archive(stream::Source& in, const fs::path& destination,
     if (type == AE_IFLNK) {
       record.target = archive_entry_symlink(entry);
     }
-    if (!dry && archive_write_header(disk.get(), entry) != ARCHIVE_OK) {
-      fail(disk.get(), "unable to extract '" + target.string() + "'");
+    auto placement = route(record);
+    bool to_disk = placement.kind == Placement::Kind::disk;
+    stream::Sink* sink = placement.kind == Placement::Kind::sink ? placement.sink : nullptr;
+    if (to_disk) {
+      archive_entry_copy_pathname(entry, placement.target.c_str());
+      if (archive_write_header(disk.get(), entry) != ARCHIVE_OK) {
+        fail(disk.get(), "unable to extract '" + placement.target.string() + "'");
+      }
     }
     Digest digest(Digest::Algorithm::sha256);
     for (;;) {
@@ -299,12 +380,15 @@ void extract_archive(stream::Source& in, const fs::path& destination,
       auto chunk = std::span(data).first(static_cast<std::size_t>(n));
       digest.update(chunk);
       record.size += chunk.size();
-      if (!dry && archive_write_data(disk.get(), chunk.data(), chunk.size()) < 0) {
-        fail(disk.get(), "unable to write '" + target.string() + "'");
+      if (to_disk && archive_write_data(disk.get(), chunk.data(), chunk.size()) < 0) {
+        fail(disk.get(), "unable to write '" + placement.target.string() + "'");
+      }
+      if (sink != nullptr) {
+        sink->write(chunk);
       }
     }
-    if (!dry && archive_write_finish_entry(disk.get()) != ARCHIVE_OK) {
-      fail(disk.get(), "unable to finish '" + target.string() + "'");
+    if (to_disk && archive_write_finish_entry(disk.get()) != ARCHIVE_OK) {
+      fail(disk.get(), "unable to finish '" + placement.target.string() + "'");
     }
     if (record.type == "file") {
       record.sha256 = digest.finish_hex();
