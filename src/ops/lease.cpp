@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -36,10 +38,13 @@ std::vector<std::uint64_t> generations(const store::Store& store, const std::str
   std::vector<std::uint64_t> found;
   for (const auto& entry : store.list_all({.prefix = prefix})) {
     auto name = entry.info.key.substr(prefix.size());
-    if (name.size() == 20 && name.find_first_not_of("0123456789") == std::string::npos) {
-      found.push_back(std::stoull(name));
+    std::uint64_t generation = 0;
+    auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), generation);
+    if (name.size() == 20 && ec == std::errc() && end == name.data() + name.size()) {
+      found.push_back(generation);  // anything else under the prefix is not ours
     }
   }
+  std::sort(found.begin(), found.end());
   return found;
 }
 
