@@ -1,0 +1,101 @@
+// PostgreSQL: what backup and restore need of the database — whether it is empty, how
+// many rows each table holds, the canary row, and a consistent logical dump and its
+// restore through pg_dump and pg_restore.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "util/process.hpp"
+
+typedef struct pg_conn PGconn;
+
+namespace lifeboat::db {
+
+struct DatabaseOptions {
+  std::string url;       // libpq URI, "postgres://USER@HOST:PORT/DB". Required
+  std::string password;  // secret; empty: the URL's, else PGPASSWORD or ~/.pgpass. Default: empty
+  std::filesystem::path bin_dir;  // where pg_dump and pg_restore are; empty: PATH. Default: empty
+};
+
+// The row a backup plants and a restore (or `verify`) reads back to prove the database
+// is the snapshot's: lifeboat.canary, one row per snapshot.
+struct Canary {
+  std::string snapshot;     // the snapshot's name
+  std::string token;        // random, also in the canary blob
+  std::string blob_key;     // the canary blob in the store
+  std::string blob_sha256;  // its SHA-256
+  std::string created;      // when it was planted (read back only)
+};
+
+using RowCounts = std::map<std::string, std::uint64_t>;  // "schema.table" → rows
+
+// A running pg_dump -Fc whose output is read as a stream. The transaction whose
+// snapshot it dumps stays open until this is destroyed.
+class Dump {
+ public:
+  virtual ~Dump() = default;
+  // Reads the dump; 0 at its end, after which pg_dump has exited. Throws Error(io)
+  // with pg_dump's last stderr line if it failed.
+  virtual std::size_t read(std::span<std::uint8_t> out) = 0;
+  // Every table's rows, counted in the very transaction snapshot that is dumped.
+  virtual const RowCounts& row_counts() const = 0;
+};
+
+// A running pg_restore fed from a stream, restoring in one transaction. Destroying it
+// before finish() kills pg_restore, so the transaction rolls back and nothing of the
+// dump is left in the database.
+class Restore {
+ public:
+  virtual ~Restore() = default;
+  // Throws Error(io) with pg_restore's last stderr line if it has failed.
+  virtual void write(std::span<const std::uint8_t> data) = 0;
+  // Ends the input and waits for the commit. Throws Error(io) if pg_restore failed.
+  virtual void finish() = 0;
+};
+
+// One connection to one database. Not thread-safe; move-only.
+class Database {
+ public:
+  // Connects. Throws Error(auth) for a rejected password, Error(not_found) for a
+  // database that does not exist, Error(transient) for a server that does not answer,
+  // each one line naming the address (without its password).
+  static Database open(const DatabaseOptions& options);
+
+  Database(Database&& other) noexcept;
+  Database& operator=(Database&&) = delete;
+  ~Database();
+
+  // The address with any password replaced by ***.
+  std::string display() const;
+
+  // True when no table, view, sequence or other relation exists outside the system
+  // schemas (extensions' functions don't count).
+  bool is_empty() const;
+  RowCounts row_counts() const;
+
+  // Creates lifeboat.canary if needed and inserts (or replaces) the snapshot's row.
+  void plant_canary(const Canary& canary);
+  // The snapshot's canary row; nullopt if there is none (or no canary table).
+  std::optional<Canary> read_canary(const std::string& snapshot) const;
+  // The newest canary row by creation time.
+  std::optional<Canary> latest_canary() const;
+
+  // A consistent dump: a REPEATABLE READ transaction exports its snapshot, counts every
+  // table's rows in it, and pg_dump -Fc dumps exactly that snapshot.
+  std::unique_ptr<Dump> open_dump() const;
+  // pg_restore --single-transaction --exit-on-error --no-owner, with --clean --if-exists
+  // when `clean` (replacing what the dump holds in a database that is not empty).
+  std::unique_ptr<Restore> open_restore(bool clean) const;
+
+ private:
+  Database(DatabaseOptions options, PGconn* connection);
+  DatabaseOptions m_options;
+  PGconn* m_connection;
+};
+
+}  // namespace lifeboat::db
