@@ -144,6 +144,15 @@ void Store::remove(std::span<const std::string> keys) {
   m_driver->remove(keys);
 }
 
+std::size_t StoreDriver::remove_incomplete(const std::string&, std::chrono::system_clock::time_point) {
+  return 0;
+}
+
+std::size_t Store::remove_incomplete(const std::string& prefix,
+                                     std::chrono::system_clock::time_point before) {
+  return m_driver->remove_incomplete(prefix, before);
+}
+
 ObjectInfo Store::copy(const std::string& from, const std::string& to) {
   check_key(from);
   check_key(to);

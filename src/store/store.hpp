@@ -147,6 +147,13 @@ class StoreDriver {
   // a driver with server-side copy overrides it.
   virtual ObjectInfo splice(const ObjectInfo& source, std::span<const std::uint8_t> prefix,
                             std::uint64_t keep_from);
+
+  // Removes what writers that died left behind under `prefix` (partial files, open
+  // multipart uploads) if it was started before `before` — a writer that old is taken
+  // for dead. Never touches a committed object. Returns how many were removed.
+  // Idempotent. Default: nothing to clean (0).
+  virtual std::size_t remove_incomplete(const std::string& prefix,
+                                        std::chrono::system_clock::time_point before);
 };
 
 // The public store: one driver plus the rules shared by all drivers.
@@ -178,6 +185,10 @@ class Store final {
   // object no longer has `etag`.
   ObjectInfo splice(const std::string& key, const std::string& etag,
                     std::span<const std::uint8_t> prefix, std::uint64_t keep_from);
+
+  // See StoreDriver::remove_incomplete.
+  std::size_t remove_incomplete(const std::string& prefix,
+                                std::chrono::system_clock::time_point before);
 
   // Throws Error(usage) unless `key` is a valid object key: 1..1024 bytes of valid
   // UTF-8, no NUL or control characters, no leading '/', and no "." or ".." segment.

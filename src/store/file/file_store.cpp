@@ -302,6 +302,29 @@ class FileStore final : public StoreDriver {
     sync_directory_if_exists(m_root);
   }
 
+  std::size_t remove_incomplete(const std::string& prefix,
+                                std::chrono::system_clock::time_point before) override {
+    // Partial files live beside their targets: walk the directory the prefix names.
+    auto slash = prefix.rfind('/');
+    auto dir = slash == std::string::npos ? m_root : m_root / prefix.substr(0, slash + 1);
+    std::size_t removed = 0;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      auto name = it->path().filename().string();
+      struct stat st{};
+      if (name.find(k_partial_tag) == std::string::npos ||
+          ::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+          std::chrono::system_clock::from_time_t(st.st_mtime) >= before) {
+        continue;
+      }
+      if (::unlink(it->path().c_str()) == 0) {
+        ++removed;
+      }
+    }
+    return removed;
+  }
+
   ObjectInfo copy(const std::string& from, const std::string& to) override {
     auto source_path = path_of(from);
     UniqueFd source(::open(source_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));

@@ -57,6 +57,48 @@ class S3Store final : public StoreDriver {
     return s3::open_s3_write(m_client, full(key), key, options);
   }
 
+  std::size_t remove_incomplete(const std::string& prefix,
+                                std::chrono::system_clock::time_point before) override {
+    // ListMultipartUploads, then AbortMultipartUpload for each upload old enough.
+    const auto& base = m_client->options().prefix;
+    std::vector<std::pair<std::string, std::string>> stale;  // (full key, upload id)
+    std::string key_marker, id_marker;
+    for (;;) {
+      s3::Query query{{"uploads", ""}, {"prefix", base + prefix}};
+      if (!key_marker.empty()) {
+        query.emplace_back("key-marker", key_marker);
+        query.emplace_back("upload-id-marker", id_marker);
+      }
+      auto response = m_client->send(Call{.method = "GET", .query = query,
+                                          .operation = "ListMultipartUploads"});
+      if (response.status != 200) {
+        m_client->fail(response, "bucket '" + m_client->options().bucket + "'");
+      }
+      pugi::xml_document doc;
+      if (!doc.load_buffer(response.body.data(), response.body.size())) {
+        throw Error(ErrorKind::io, "unable to list uploads in '" + describe() + "': the answer is not XML");
+      }
+      auto result = doc.child("ListMultipartUploadsResult");
+      for (auto node : result.children("Upload")) {
+        if (s3::parse_time(node.child_value("Initiated")) < before) {
+          stale.emplace_back(node.child_value("Key"), node.child_value("UploadId"));
+        }
+      }
+      if (std::string(result.child_value("IsTruncated")) != "true") {
+        break;
+      }
+      key_marker = result.child_value("NextKeyMarker");
+      id_marker = result.child_value("NextUploadIdMarker");
+      if (key_marker.empty()) {
+        break;
+      }
+    }
+    for (const auto& [key, upload_id] : stale) {
+      s3::abort_multipart(*m_client, key, upload_id);
+    }
+    return stale.size();
+  }
+
   void list(const ListOptions& options,
             const std::function<bool(const ListEntry&)>& row) override {
     const auto& prefix = m_client->options().prefix;
