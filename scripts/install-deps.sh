@@ -3,10 +3,10 @@
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
 
-BUILD=(cmake g++ make pkg-config libssl-dev libcurl4-openssl-dev libzstd-dev libarchive-dev libp11-kit-dev libcli11-dev
+BUILD=(cmake g++ make pkg-config libssl-dev libcurl4-openssl-dev libzstd-dev libarchive-dev libp11-kit-dev libcli11-dev libpq-dev libmicrohttpd-dev
        nlohmann-json3-dev libtomlplusplus-dev libfmt-dev libpugixml-dev libgtest-dev libgmock-dev libbenchmark-dev
        clang libclang-rt-14-dev)
-TEST=(ceph-mon ceph-osd radosgw ceph-common uuid-runtime curl awscli zstd tar softhsm2 opensc)
+TEST=(postgresql-15 postgresql-client-15 ceph-mon ceph-osd radosgw ceph-common uuid-runtime curl awscli zstd tar softhsm2 opensc)
 
 missing=()
 for package in "${BUILD[@]}" "${TEST[@]}"; do

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/context.hpp"
+#include "cli/installation.hpp"
 #include "util/error.hpp"
 
 int main(int argc, char** argv) {
@@ -20,6 +21,11 @@ Run 'lifeboat COMMAND --help' for a command's options.)");
   lifeboat::cli::Globals globals;
   app.add_flag("--json", globals.json, "Machine-readable output on stdout");
   app.add_flag("-q,--quiet", globals.quiet, "No progress or informational lines");
+  lifeboat::cli::add_backup_command(app, globals);
+  lifeboat::cli::add_restore_command(app, globals);
+  lifeboat::cli::add_list_command(app, globals);
+  lifeboat::cli::add_prune_command(app, globals);
+  lifeboat::cli::add_agent_command(app, globals);
   lifeboat::cli::add_store_commands(app, globals);
   lifeboat::cli::add_keys_commands(app, globals);
   lifeboat::cli::add_snapshot_commands(app, globals);

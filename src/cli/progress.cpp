@@ -21,7 +21,7 @@ std::string human_bytes(std::uint64_t bytes) {
 
 Progress::Progress(std::string label, std::optional<std::uint64_t> total, bool enabled)
     : m_label(std::move(label)), m_total(total.value_or(0)), m_known_total(total.has_value()),
-      m_enabled(enabled && isatty(STDERR_FILENO) == 1),
+      m_enabled(enabled), m_tty(isatty(STDERR_FILENO) == 1),
       m_start(std::chrono::steady_clock::now()), m_last_draw(m_start) {}
 
 Progress::~Progress() { finish(); }
@@ -42,14 +42,19 @@ void Progress::draw(bool force) {
   }
   std::lock_guard lock(m_mutex);
   auto now = std::chrono::steady_clock::now();
-  if (!force && now - m_last_draw < std::chrono::milliseconds(100)) {
+  // A terminal gets a redrawn line ten times a second; a log (journald, a pipe) a plain
+  // line every ten seconds, and nothing for work that ends sooner.
+  if (!m_tty && (force || now - m_last_draw < std::chrono::seconds(10))) {
+    return;
+  }
+  if (m_tty && !force && now - m_last_draw < std::chrono::milliseconds(100)) {
     return;
   }
   m_last_draw = now;
   double seconds = std::chrono::duration<double>(now - m_start).count();
   auto done = m_done.load();
   double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
-  std::string line = fmt::format("\r{}  {}", m_label, human_bytes(done));
+  std::string line = fmt::format("{}{}  {}", m_tty ? "\r" : "", m_label, human_bytes(done));
   auto total = m_total.load();
   if (m_known_total && total > 0) {
     line += fmt::format(" / {} ({:.0f}%)", human_bytes(total),
@@ -59,6 +64,10 @@ void Progress::draw(bool force) {
   if (m_known_total && rate > 0 && total > done) {
     auto left = static_cast<int>(static_cast<double>(total - done) / rate);
     line += fmt::format("  ETA {}:{:02}", left / 60, left % 60);
+  }
+  if (!m_tty) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+    return;
   }
   std::fprintf(stderr, "%s\x1b[K", line.c_str());
   m_drawn = true;

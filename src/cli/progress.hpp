@@ -10,8 +10,8 @@
 
 namespace lifeboat::cli {
 
-// Draws on stderr at most 10 times a second, and only if stderr is a terminal and
-// the caller did not ask for quiet output. Thread-safe: add() may be called from
+// Unless the caller asked for quiet output: on a terminal, redraws one line on stderr at
+// most 10 times a second; otherwise writes a plain line every 10 seconds. Thread-safe: add() may be called from
 // several threads.
 class Progress {
  public:
@@ -32,6 +32,7 @@ class Progress {
   std::atomic<std::uint64_t> m_total;
   bool m_known_total;
   bool m_enabled;
+  bool m_tty;
   std::atomic<std::uint64_t> m_done{0};
   std::chrono::steady_clock::time_point m_start;
   std::chrono::steady_clock::time_point m_last_draw;

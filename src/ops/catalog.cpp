@@ -29,7 +29,8 @@ std::optional<std::pair<int, int>> parse_release(const std::string& release) {
     return std::nullopt;
   }
   int month = std::stoi(release.substr(4, 2));
-  if (month < 1 || month > 12) {
+  // "000000-0" is the release of an installation that did not say: older than any.
+  if ((month < 1 || month > 12) && release != "000000-0") {
     return std::nullopt;
   }
   return std::pair{std::stoi(release.substr(0, 6)), std::stoi(release.substr(7))};

@@ -26,7 +26,8 @@ std::string format_snapshot_name(const SnapshotName& name);
 // nullopt if `name` (without the prefix) is not a snapshot's name.
 std::optional<SnapshotName> parse_snapshot_name(const std::string& name);
 
-// A release "YYYYMM-N" as a comparable pair; nullopt if malformed.
+// A release "YYYYMM-N" as a comparable pair; nullopt if malformed. "000000-0" stands
+// for an unknown release and sorts before every other.
 std::optional<std::pair<int, int>> parse_release(const std::string& release);
 // Throws Error(usage) naming `what` unless `release` is "YYYYMM-N".
 void check_release(const std::string& release, const std::string& what);

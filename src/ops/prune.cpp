@@ -1,6 +1,7 @@
 // Retention (prune.hpp).
 #include "ops/prune.hpp"
 
+#include "ops/lease.hpp"
 #include "snapshot/reader.hpp"
 #include "util/error.hpp"
 
@@ -57,6 +58,10 @@ std::vector<PruneDecision> plan_prune(const std::vector<SnapshotListing>& snapsh
 }
 
 PruneResult prune(store::Store& store, kms::Kms& kms, const PruneOptions& options) {
+  std::unique_ptr<Lease> lease;
+  if (!options.dry_run) {
+    lease = Lease::acquire(store, {.prefix = options.prefix + "lease/"});
+  }
   auto snapshots = list_snapshots(store, options.prefix);
   PruneResult result;
   // The newest snapshot that opens: header, key slot and trailer authenticated.
@@ -92,6 +97,15 @@ PruneResult prune(store::Store& store, kms::Kms& kms, const PruneOptions& option
     ++result.removed;
     if (options.log) {
       options.log("removed snapshot '" + decision.snapshot.name + "'");
+    }
+  }
+  if (!options.dry_run) {
+    // What backups killed mid-write left: with the lease held, none is still writing.
+    result.incomplete_removed = store.remove_incomplete(
+        options.prefix, std::chrono::system_clock::now() - options.incomplete_age);
+    if (result.incomplete_removed > 0 && options.log) {
+      options.log("removed " + std::to_string(result.incomplete_removed) +
+                  " incomplete uploads left by interrupted backups");
     }
   }
   return result;

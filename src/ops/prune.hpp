@@ -1,6 +1,7 @@
 // Retention: which snapshots to keep (a pure plan) and removing the rest.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -36,6 +37,9 @@ struct PruneOptions {
   std::string prefix = "tfe-backup/";  // Default: "tfe-backup/"
   RetentionPolicy policy;
   bool dry_run = false;  // decide and report, remove nothing. Default: false
+  // Writes under the prefix left by dead writers (partial files, open multipart
+  // uploads) older than this are removed too. Default: 1 h
+  std::chrono::seconds incomplete_age{3600};
   std::function<void(const std::string&)> log;  // one line per removal. Default: none
 };
 
@@ -43,9 +47,11 @@ struct PruneResult {
   std::vector<PruneDecision> decisions;
   std::optional<std::string> newest_valid;  // its name
   std::size_t removed = 0;
+  std::size_t incomplete_removed = 0;  // dead writers' debris
 };
 
-// Applies the policy. The newest snapshot whose header, key slot and trailer check out
+// Applies the policy, holding the backup lease so that no backup runs meanwhile
+// (Error(precondition_failed) if one does). The newest snapshot whose header, key slot and trailer check out
 // with `kms` is never removed; if none does, nothing is removed and Error(unsafe) says
 // so. Each pruned snapshot's canary blob goes with it. Safe to interrupt: each removal
 // stands alone, and a rerun finishes the job.

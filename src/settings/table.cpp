@@ -19,7 +19,7 @@ constexpr Row k_table[] = {
      "the region this instance runs in, recorded in every snapshot"},
     {"store", "LIFEBOAT_STORE", "store", Type::string, "", false, k_snapshot_commands,
      "the store address: file:///DIR or s3://BUCKET[/PREFIX]?endpoint=URL&region=R"},
-    {"kms", "LIFEBOAT_KMS", "kms", Type::string, "", false, "backup restore prune agent",
+    {"kms", "LIFEBOAT_KMS", "kms", Type::string, "", false, k_snapshot_commands,
      "the KMS address that wraps each snapshot's data key (local://, pkcs11:, awskms:)"},
     {"prefix", "LIFEBOAT_PREFIX", "prefix", Type::string, "\"tfe-backup/\"", false,
      k_snapshot_commands, "where snapshots live in the store"},

@@ -73,6 +73,16 @@ std::optional<std::string> softhsm_address(const std::string& object) {
   return "pkcs11:token=lifeboat-test;object=" + object + *prefix;
 }
 
+std::optional<std::string> pg_url() {
+  const char* value = std::getenv("LIFEBOAT_TEST_PG");
+  return value != nullptr && *value != '\0' ? std::optional<std::string>(value) : std::nullopt;
+}
+
+std::optional<std::string> pg_password() {
+  const char* value = std::getenv("LIFEBOAT_TEST_PG_PASSWORD");
+  return value != nullptr ? std::optional<std::string>(value) : std::nullopt;
+}
+
 bool skips_forbidden() {
   const char* value = std::getenv("LIFEBOAT_TEST_NO_SKIP");
   return value != nullptr && std::string(value) == "1";

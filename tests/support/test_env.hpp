@@ -38,6 +38,12 @@ std::string fresh_s3_address(const std::string& base);
 // nullopt if SoftHSM2 is not installed. The key itself is not created.
 std::optional<std::string> softhsm_address(const std::string& object);
 
+// The PostgreSQL test server's URL (LIFEBOAT_TEST_PG, e.g.
+// "postgres://postgres@127.0.0.1:55432/postgres") and its password
+// (LIFEBOAT_TEST_PG_PASSWORD); nullopt when none is configured. See REQUIRE_PG.
+std::optional<std::string> pg_url();
+std::optional<std::string> pg_password();
+
 // True when a missing server must fail the test instead of skipping it.
 bool skips_forbidden();
 
@@ -68,3 +74,13 @@ std::string random_data(std::size_t size, std::uint64_t seed);
     GTEST_SKIP() << "LIFEBOAT_TEST_S3 is not set; run scripts/test.sh to start rgw"; \
   }                                                                                   \
   const std::string base = *base##_opt
+
+#define REQUIRE_PG(server)                                                          \
+  auto server##_opt = ::lifeboat::test::pg_url();                                   \
+  if (!server##_opt) {                                                              \
+    if (::lifeboat::test::skips_forbidden()) {                                      \
+      FAIL() << "LIFEBOAT_TEST_PG is not set and skipping is forbidden (CI)";       \
+    }                                                                               \
+    GTEST_SKIP() << "LIFEBOAT_TEST_PG is not set; run scripts/test.sh to start it"; \
+  }                                                                                 \
+  const std::string server = *server##_opt

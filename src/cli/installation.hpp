@@ -1,0 +1,40 @@
+// What the installation commands (backup, restore, list, prune, agent) share: their
+// settings resolved, and the store, KMS and database those settings name.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "cli/context.hpp"
+#include "db/database.hpp"
+#include "kms/kms.hpp"
+#include "ops/backup.hpp"
+#include "settings/settings.hpp"
+#include "store/store.hpp"
+
+namespace lifeboat::cli {
+
+// Resolves `command`'s settings from its flags, the environment and the config file.
+settings::Settings load_settings(const std::string& command, const settings::Flags& flags);
+
+// The snapshot prefix, ending in '/'.
+std::string snapshot_prefix(const settings::Settings& settings);
+
+store::Store open_store(const settings::Settings& settings);
+kms::Kms open_kms(const settings::Settings& settings);
+// nullopt when no database is configured.
+std::optional<db::DatabaseOptions> database_options(const settings::Settings& settings);
+
+// The backup options the settings describe (paths, hooks, database, lease, …).
+ops::BackupOptions backup_options(const settings::Settings& settings);
+
+// "3 min", "2 h", "5 d": how long ago, for people.
+std::string human_age(std::chrono::system_clock::duration age);
+
+void add_backup_command(CLI::App& app, Globals& globals);
+void add_restore_command(CLI::App& app, Globals& globals);
+void add_list_command(CLI::App& app, Globals& globals);
+void add_prune_command(CLI::App& app, Globals& globals);
+void add_agent_command(CLI::App& app, Globals& globals);
+
+}  // namespace lifeboat::cli
