@@ -1,8 +1,8 @@
 #!/bin/bash
 # The test command (README "Run the tests"; CI runs exactly this): installs what is
 # missing, builds lifeboat twice (plain, and with AddressSanitizer + UBSan) and the
-# fuzz target with clang, starts the test servers, fuzzes briefly, runs every test
-# through ctest against the servers, and stops them.
+# fuzz target with clang, starts the test servers (Ceph radosgw, PostgreSQL 15),
+# fuzzes briefly, runs every test through ctest against the servers, and stops them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -24,9 +24,16 @@ cmake --build build-fuzz -j "$JOBS" --target snapshot_fuzz
 
 # --- servers
 mkdir -p "$WORK"
-stop_servers() { bash "$ROOT/scripts/servers/stop-rgw.sh" "$WORK/rgw"; }
+stop_servers() {
+  bash "$ROOT/scripts/servers/stop-pg.sh" "$WORK/pg"
+  bash "$ROOT/scripts/servers/stop-rgw.sh" "$WORK/rgw"
+}
 trap stop_servers EXIT
 RGW_PORT=${RGW_PORT:-7480} bash scripts/servers/start-rgw.sh "$WORK/rgw"
+PG_PORT=${PG_PORT:-55432}
+LIFEBOAT_TEST_PG=$(bash scripts/servers/start-pg.sh "$WORK/pg" "$PG_PORT")
+LIFEBOAT_TEST_PG_PASSWORD=$(cat "$WORK/pg/password")
+export LIFEBOAT_TEST_PG LIFEBOAT_TEST_PG_PASSWORD
 
 export AWS_ACCESS_KEY_ID=LIFEBOATTESTKEY1
 export AWS_SECRET_ACCESS_KEY=lifeboat/test/secret/0123456789abcdef

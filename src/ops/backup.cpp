@@ -134,7 +134,7 @@ BackupRecord backup(store::Store& store, kms::Kms& kms, const BackupOptions& opt
     crash_point("backup.after-commit");
     result.size = created.size;
     result.entries = created.entries;
-    result.data_bytes = created.data_bytes;
+    result.data_bytes = created.data_bytes - result.database_bytes;  // files only
   } catch (...) {
     if (canary_planted) {
       try {

@@ -43,8 +43,8 @@ struct BackupRecord {
   std::string key;   // its full key
   nlohmann::json record;  // the manifest's record (see doc/configuration.md)
   std::uint64_t size = 0;
-  std::uint64_t entries = 0;
-  std::uint64_t data_bytes = 0;
+  std::uint64_t entries = 0;         // archive entries, the dump's segments included
+  std::uint64_t data_bytes = 0;      // file bytes
   std::uint64_t database_bytes = 0;  // dump bytes; 0 without a database
   std::chrono::duration<double> duration{};
 };
