@@ -40,6 +40,14 @@ milliseconds next_wait(const AgentOptions& options, int consecutive_failures, do
   return base + milliseconds(static_cast<std::int64_t>(extra));
 }
 
+void block_shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
 namespace {
 
 // SIGTERM and SIGINT, read from a signalfd on a thread of their own.

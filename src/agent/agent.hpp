@@ -43,6 +43,10 @@ struct Callbacks {
 std::chrono::milliseconds next_wait(const AgentOptions& options, int consecutive_failures,
                                     double random01);
 
+// Blocks SIGTERM and SIGINT in the calling thread, and so in every thread it starts
+// afterwards: call it before any other thread exists, so that run_agent receives them.
+void block_shutdown_signals();
+
 // Runs until SIGTERM or SIGINT (both are blocked in the calling thread and handled on
 // a thread of the agent's own). A signal during a run lets it finish; if that run
 // succeeded it is the shutdown run, else one more is made. A second signal ends the

@@ -32,6 +32,8 @@ EXIT STATUS
   signal cut it short), 2 usage error)";
 
 void run_agent_command(const settings::Flags& flags, const Globals& globals) {
+  // Before any thread exists (a driver's), so that none of them takes the signal.
+  agent::block_shutdown_signals();
   auto settings = load_settings("agent", flags);
   auto backup = backup_options(settings);
   auto store = open_store(settings);
