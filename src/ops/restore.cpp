@@ -327,7 +327,8 @@ RestoreResult restore(const store::Store& store, kms::Kms& kms, const RestoreOpt
   }
   throw Error(ErrorKind::corrupt, "no intact snapshot in '" + store.describe() + "' under '" +
                                       options.prefix + "': all " +
-                                      std::to_string(candidates.size()) + " are damaged");
+                                      std::to_string(candidates.size()) +
+                                      " are damaged or none opens with this KMS key");
 }
 
 }  // namespace lifeboat::ops
