@@ -22,7 +22,7 @@ intact one and says which it skipped.
 EXAMPLES
   lifeboat restore --config /etc/lifeboat/lifeboat.toml latest
   lifeboat restore --store file:///backups --kms 'local:///etc/lifeboat/keyring?key=tfe' \
-      20261125T031500Z_201705-1_1a2b3c4d.lifeboat --target /tmp/inspect --skip-database
+      20261125T031500.123Z_201705-1_1a2b3c4d.lifeboat --target /tmp/inspect --skip-database
 
 EXIT STATUS
   0 restored, 1 failure (a damaged snapshot; nothing was swapped in), 2 usage error,

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <ctime>
 
 #include "util/error.hpp"
@@ -13,7 +14,7 @@ namespace lifeboat::ops {
 namespace {
 
 constexpr std::string_view k_suffix = ".lifeboat";
-constexpr std::size_t k_time_length = 16;  // 20261125T031500Z
+constexpr std::size_t k_time_length = 20;  // 20261125T031500.123Z
 
 bool all_digits(std::string_view text) {
   return !text.empty() &&
@@ -44,7 +45,12 @@ void check_release(const std::string& release, const std::string& what) {
 }
 
 std::string format_snapshot_name(const SnapshotName& name) {
-  return format_utc(name.time, "%Y%m%dT%H%M%SZ") + "_" + name.release + "_" + name.id +
+  // Milliseconds, so that two snapshots taken within one second still sort by time.
+  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    name.time.time_since_epoch()).count() % 1000;
+  char fraction[8];
+  std::snprintf(fraction, sizeof fraction, ".%03dZ", static_cast<int>(millis));
+  return format_utc(name.time, "%Y%m%dT%H%M%S") + fraction + "_" + name.release + "_" + name.id +
          std::string(k_suffix);
 }
 
@@ -66,11 +72,13 @@ std::optional<SnapshotName> parse_snapshot_name(const std::string& name) {
     return std::nullopt;
   }
   std::tm tm{};
-  const char* end = ::strptime(stem.c_str(), "%Y%m%dT%H%M%SZ", &tm);
-  if (end != stem.c_str() + k_time_length) {
+  const char* end = ::strptime(stem.c_str(), "%Y%m%dT%H%M%S", &tm);
+  if (end != stem.c_str() + 15 || stem[15] != '.' || stem[19] != 'Z' ||
+      !all_digits(std::string_view(stem).substr(16, 3))) {
     return std::nullopt;
   }
-  parsed.time = std::chrono::system_clock::from_time_t(::timegm(&tm));
+  parsed.time = std::chrono::system_clock::from_time_t(::timegm(&tm)) +
+                std::chrono::milliseconds(std::stoi(stem.substr(16, 3)));
   return parsed;
 }
 

@@ -1,8 +1,8 @@
 // The snapshots of one installation in a store: their names, and finding them.
 //
-// A snapshot lives at PREFIX + NAME with NAME = "20261125T031500Z_201705-1_1a2b3c4d.lifeboat":
-// the UTC time it was started, the installation's release and the first 8 hex digits
-// of its snapshot id. Names sort by time, so the newest is the last one listed and one
+// A snapshot lives at PREFIX + NAME with NAME = "20261125T031500.123Z_201705-1_1a2b3c4d.lifeboat":
+// the UTC time it was started (to the millisecond), the installation's release and the
+// first 8 hex digits of its snapshot id. Names sort by time, so the newest is the last one listed and one
 // listing finds it. Other objects under the prefix (the lease) do not match and are
 // skipped.
 #pragma once

@@ -12,6 +12,7 @@
 #include "ops/catalog.hpp"
 #include "snapshot/archive.hpp"
 #include "snapshot/reader.hpp"
+#include "stream/threaded.hpp"
 #include "stream/zstd.hpp"
 #include "util/crash.hpp"
 #include "util/error.hpp"
@@ -122,24 +123,33 @@ RestoreResult restore_one(const store::Store& store, kms::Kms& kms, const std::s
                       " or newer, or restore an older snapshot");
     }
   }
-  // 3. The manifest: what must come out of the archive, and the backup's record.
-  std::map<std::string, nlohmann::json> expected;
+  // 3. The manifest, a first time: the backup's record (its last line) and the size.
+  // It is read again below in step with the archive, so memory stays the same however
+  // many files there are.
   nlohmann::json record;
   std::uint64_t total_bytes = 0;
-  for (const auto& line : reader.read_manifest()) {
-    if (line.contains("path")) {
-      expected[line["path"].get<std::string>()] = line;
-      total_bytes += line.value("size", std::uint64_t{0});
-    } else if (line.contains("totals") && line["totals"].contains("record")) {
-      record = line["totals"]["record"];
+  bool has_dump = false;
+  bool has_totals = false;
+  {
+    auto manifest = reader.open_manifest();
+    nlohmann::json line;
+    while (manifest.next(line)) {
+      if (line.contains("path")) {
+        total_bytes += line.value("size", std::uint64_t{0});
+        has_dump = has_dump ||
+                   snapshot::stream_of_segment(line.value("path", "")) == k_database_stream;
+      } else if (line.contains("totals")) {
+        has_totals = true;
+        record = line["totals"].value("record", nlohmann::json::object());
+      }
     }
+  }
+  if (!has_totals) {
+    throw Error(ErrorKind::corrupt, "unable to restore snapshot '" + result.name +
+                                        "': its manifest has no totals");
   }
   if (options.on_estimate) {
     options.on_estimate(total_bytes);
-  }
-  bool has_dump = false;
-  for (const auto& [path, line] : expected) {
-    has_dump = has_dump || snapshot::stream_of_segment(path) == k_database_stream;
   }
 
   // 4. The database: restore only into an empty one (or one this snapshot already is).
@@ -235,16 +245,21 @@ RestoreResult restore_one(const store::Store& store, kms::Kms& kms, const std::s
   // 6. Stream, verify and stage.
   auto body = reader.open_body();
   auto tar = stream::make_unzstd_source(*body, reader.name());
+  // Fetching, decrypting and decompressing run on a thread of their own while this one
+  // writes files: restore is bounded by the slower half, not by their sum.
+  auto ahead = stream::make_threaded_source(*tar);
   std::uint64_t restored_bytes = 0;
-  snapshot::extract_archive(*tar, route, [&](const snapshot::Entry& entry) {
-    auto it = expected.find(entry.path);
-    if (it == expected.end() || it->second.value("type", "") != entry.type ||
-        it->second.value("size", std::uint64_t{0}) != entry.size ||
-        it->second.value("sha256", "") != entry.sha256) {
+  // The manifest lists the archive's entries in the archive's order: compare in step.
+  auto manifest = reader.open_manifest();
+  nlohmann::json want;
+  snapshot::extract_archive(*ahead, route, [&](const snapshot::Entry& entry) {
+    if (!manifest.next(want) || want.value("path", "") != entry.path ||
+        want.value("type", "") != entry.type ||
+        want.value("size", std::uint64_t{0}) != entry.size ||
+        want.value("sha256", "") != entry.sha256) {
       throw Error(ErrorKind::corrupt, "unable to restore snapshot '" + result.name + "': '" +
                                           entry.path + "' differs from its manifest");
     }
-    expected.erase(it);
     ++result.entries;
     result.data_bytes += entry.size;
     restored_bytes += entry.size;
@@ -255,9 +270,9 @@ RestoreResult restore_one(const store::Store& store, kms::Kms& kms, const std::s
       crash_point("restore.mid-extract");
     }
   });
-  if (!expected.empty()) {
+  if (manifest.next(want) && want.contains("path")) {
     throw Error(ErrorKind::corrupt, "unable to restore snapshot '" + result.name + "': '" +
-                                        expected.begin()->first + "' is missing from the archive");
+                                        want.value("path", "") + "' is missing from the archive");
   }
 
   // 7. Commit the database, then swap the files in.

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <map>
 
 #include "snapshot/reader.hpp"
 #include "snapshot/writer.hpp"
@@ -92,38 +91,32 @@ CreateResult create_snapshot(store::Store& store, const std::string& key,
 VerifyResult verify_snapshot(const store::Store& store, const std::string& key, kms::Kms& kms,
                              const std::function<void(std::uint64_t)>& on_progress) {
   snapshot::SnapshotReader reader(store, key, kms);
-  auto manifest = reader.read_manifest();
-  std::map<std::string, nlohmann::json> expected;
-  for (const auto& line : manifest) {
-    if (line.contains("path")) {
-      expected[line["path"].get<std::string>()] = line;
-    }
-  }
   auto body = reader.open_body();
   auto tar = stream::make_unzstd_source(*body, reader.name());
   VerifyResult result{.header = reader.header()};
   auto mismatch = [&](const std::string& path, const std::string& why) {
     throw Error(ErrorKind::corrupt, "unable to verify " + reader.name() + ": '" + path + "' " + why);
   };
+  // The manifest lists the archive's entries in the archive's order: compare in step,
+  // in constant memory.
+  auto manifest = reader.open_manifest();
+  nlohmann::json want;
   snapshot::extract_archive(*tar, std::filesystem::path(), [&](const snapshot::Entry& entry) {
-    auto it = expected.find(entry.path);
-    if (it == expected.end()) {
+    if (!manifest.next(want) || !want.contains("path")) {
       mismatch(entry.path, "is in the archive but not in the manifest");
     }
-    const auto& want = it->second;
-    if (want.value("type", "") != entry.type || want.value("size", 0ull) != entry.size ||
-        want.value("sha256", "") != entry.sha256) {
+    if (want.value("path", "") != entry.path || want.value("type", "") != entry.type ||
+        want.value("size", 0ull) != entry.size || want.value("sha256", "") != entry.sha256) {
       mismatch(entry.path, "differs from the manifest");
     }
-    expected.erase(it);
     ++result.entries;
     result.data_bytes += entry.size;
     if (on_progress) {
       on_progress(entry.size);
     }
   });
-  if (!expected.empty()) {
-    mismatch(expected.begin()->first, "is in the manifest but not in the archive");
+  if (!manifest.next(want) || want.contains("path")) {
+    mismatch(want.value("path", "(the totals)"), "is in the manifest but not in the archive");
   }
   return result;
 }

@@ -85,24 +85,51 @@ std::unique_ptr<stream::Source> SnapshotReader::open_body() const {
                      body_key(m_header, *m_keys), m_name + " (body)");
 }
 
-std::vector<nlohmann::json> SnapshotReader::read_manifest() const {
-  auto source = open_sealed(m_store, m_key, m_header.size + m_trailer.body_size,
-                            m_trailer.manifest_size, manifest_key(m_header, *m_keys),
-                            m_name + " (manifest)");
-  std::string text;
-  std::vector<std::uint8_t> buffer(1 << 16);
-  while (auto n = source->read(buffer)) {
-    text.append(reinterpret_cast<const char*>(buffer.data()), n);
-  }
-  std::vector<nlohmann::json> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto json = nlohmann::json::parse(line, nullptr, false);
-    if (json.is_discarded()) {
-      throw Error(ErrorKind::corrupt, "unable to read " + m_name + ": its manifest does not parse");
+SnapshotReader::ManifestLines::ManifestLines(std::unique_ptr<stream::Source> source,
+                                             std::string name)
+    : m_source(std::move(source)), m_name(std::move(name)) {}
+
+bool SnapshotReader::ManifestLines::next(nlohmann::json& line) {
+  for (;;) {
+    auto newline = m_pending.find('\n', m_offset);
+    if (newline != std::string::npos || (m_ended && m_offset < m_pending.size())) {
+      auto end = newline == std::string::npos ? m_pending.size() : newline;
+      line = nlohmann::json::parse(m_pending.begin() + static_cast<std::ptrdiff_t>(m_offset),
+                                   m_pending.begin() + static_cast<std::ptrdiff_t>(end), nullptr,
+                                   false);
+      m_offset = end + 1;
+      if (line.is_discarded()) {
+        throw Error(ErrorKind::corrupt, "unable to read " + m_name + ": its manifest does not parse");
+      }
+      return true;
     }
-    lines.push_back(std::move(json));
+    if (m_ended) {
+      return false;
+    }
+    m_pending.erase(0, m_offset);
+    m_offset = 0;
+    std::uint8_t buffer[1 << 16];
+    auto n = m_source->read(buffer);
+    if (n == 0) {
+      m_ended = true;
+    }
+    m_pending.append(reinterpret_cast<const char*>(buffer), n);
+  }
+}
+
+SnapshotReader::ManifestLines SnapshotReader::open_manifest() const {
+  return ManifestLines(open_sealed(m_store, m_key, m_header.size + m_trailer.body_size,
+                                   m_trailer.manifest_size, manifest_key(m_header, *m_keys),
+                                   m_name + " (manifest)"),
+                       m_name);
+}
+
+std::vector<nlohmann::json> SnapshotReader::read_manifest() const {
+  auto manifest = open_manifest();
+  std::vector<nlohmann::json> lines;
+  nlohmann::json line;
+  while (manifest.next(line)) {
+    lines.push_back(std::move(line));
   }
   if (lines.empty() || !lines.back().contains("totals")) {
     throw Error(ErrorKind::corrupt, "unable to read " + m_name + ": its manifest has no totals");

@@ -32,8 +32,26 @@ class SnapshotReader {
   // The body's plaintext: a zstd stream of a PAX tar.
   std::unique_ptr<stream::Source> open_body() const;
 
-  // The manifest's lines, the totals line last.
+  // The manifest's lines, the totals line last (all in memory: for small snapshots).
   std::vector<nlohmann::json> read_manifest() const;
+
+  // The manifest one line at a time, in archive order, in constant memory.
+  class ManifestLines {
+   public:
+    // The next line; false after the last. Throws Error(corrupt) for a line that does
+    // not parse.
+    bool next(nlohmann::json& line);
+
+   private:
+    friend class SnapshotReader;
+    ManifestLines(std::unique_ptr<stream::Source> source, std::string name);
+    std::unique_ptr<stream::Source> m_source;
+    std::string m_name;
+    std::string m_pending;
+    std::size_t m_offset = 0;
+    bool m_ended = false;
+  };
+  ManifestLines open_manifest() const;
 
  private:
   const store::Store& m_store;

@@ -15,4 +15,10 @@ namespace lifeboat::stream {
 // drops what is queued.
 std::unique_ptr<Sink> make_threaded_sink(Sink& next, std::size_t queue_bytes = 8u << 20);
 
+// Reads `source` ahead on a worker thread into a queue of at most `queue_bytes`, so the
+// stages before it (fetching, decrypting, decompressing) run while the reader's caller
+// works. An error in `source` is rethrown by read() once the data before it is used
+// up. Destroying the stage stops the worker after its current read.
+std::unique_ptr<Source> make_threaded_source(Source& source, std::size_t queue_bytes = 8u << 20);
+
 }  // namespace lifeboat::stream

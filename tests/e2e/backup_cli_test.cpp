@@ -392,7 +392,7 @@ TEST(BackupCli, PruneKeepsWhatThePolicySaysAndTheNewestValid) {
   std::vector<std::string> names;
   for (int i = 0; i < 30; ++i) {
     char name[80];
-    std::snprintf(name, sizeof name, "2026110%dT%02d3000Z_201705-1_%08x.lifeboat", 3 + i / 24,
+    std::snprintf(name, sizeof name, "2026110%dT%02d3000.000Z_201705-1_%08x.lifeboat", 3 + i / 24,
                   i % 24, i);
     fs::copy_file(store_dir / real, store_dir / "tfe-backup" / name);
     names.push_back(name);

@@ -19,7 +19,7 @@ system_clock::time_point at(int day, int hour, int minute = 0) {
 TEST(SnapshotNames, RoundTripAndSortByTime) {
   SnapshotName name{.time = at(0, 3, 15), .release = "201705-2", .id = "1a2b3c4d"};
   auto text = format_snapshot_name(name);
-  EXPECT_EQ(text, "20261102T031500Z_201705-2_1a2b3c4d.lifeboat");
+  EXPECT_EQ(text, "20261102T031500.000Z_201705-2_1a2b3c4d.lifeboat");
   auto parsed = parse_snapshot_name(text);
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->time, name.time);
@@ -27,14 +27,21 @@ TEST(SnapshotNames, RoundTripAndSortByTime) {
   EXPECT_EQ(parsed->id, "1a2b3c4d");
   EXPECT_LT(format_snapshot_name({.time = at(0, 9), .release = "201801-1", .id = "ffffffff"}),
             format_snapshot_name({.time = at(0, 10), .release = "201705-1", .id = "00000000"}));
+  // Within one second, too.
+  auto later = at(0, 9) + std::chrono::milliseconds(7);
+  EXPECT_LT(format_snapshot_name({.time = at(0, 9), .release = "201705-1", .id = "ffffffff"}),
+            format_snapshot_name({.time = later, .release = "201705-1", .id = "00000000"}));
+  EXPECT_EQ(parse_snapshot_name(format_snapshot_name({.time = later, .release = "201705-1",
+                                                      .id = "00000000"}))->time,
+            later);
 }
 
 TEST(SnapshotNames, RejectsOtherObjects) {
-  for (const char* bad : {"", "lease", "20261102T031500Z_201705-2_1a2b3c4d.lifeboat.partial",
-                          "20261102T031500Z_2017-2_1a2b3c4d.lifeboat",
-                          "20261102T031500Z_201705-2_1A2B3C4D.lifeboat",
-                          "2026110xT031500Z_201705-2_1a2b3c4d.lifeboat",
-                          "20261102T031500Z__1a2b3c4d.lifeboat"}) {
+  for (const char* bad : {"", "lease", "20261102T031500.000Z_201705-2_1a2b3c4d.lifeboat.partial",
+                          "20261102T031500.000Z_2017-2_1a2b3c4d.lifeboat",
+                          "20261102T031500.000Z_201705-2_1A2B3C4D.lifeboat",
+                          "2026110xT031500.000Z_201705-2_1a2b3c4d.lifeboat",
+                          "20261102T031500.000Z__1a2b3c4d.lifeboat"}) {
     EXPECT_FALSE(parse_snapshot_name(bad)) << bad;
   }
 }

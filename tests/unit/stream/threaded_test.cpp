@@ -27,7 +27,68 @@ class Collect final : public Sink {
   std::size_t m_fail_after;
 };
 
+// Hands out `text` in reads of odd sizes, then fails with `error` if set.
+class Feed final : public Source {
+ public:
+  Feed(std::string text, bool fail) : m_text(std::move(text)), m_fail(fail) {}
+  std::size_t read(std::span<std::uint8_t> out) override {
+    auto n = std::min({out.size(), m_text.size() - m_offset, std::size_t{77'777}});
+    if (n == 0 && m_fail) {
+      throw Error(ErrorKind::corrupt, "authentication tag mismatch in chunk 9");
+    }
+    std::copy_n(m_text.begin() + static_cast<std::ptrdiff_t>(m_offset), n, out.begin());
+    m_offset += n;
+    return n;
+  }
+
+ private:
+  std::string m_text;
+  std::size_t m_offset = 0;
+  bool m_fail;
+};
+
+std::string drain(Source& source, std::size_t step) {
+  std::string out;
+  std::vector<std::uint8_t> buffer(step);
+  while (auto n = source.read(buffer)) {
+    out.append(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  return out;
+}
+
 }  // namespace
+
+TEST(ThreadedSource, ReadsAheadInOrder) {
+  auto text = test::random_data(5'000'003, 4);
+  Feed feed(text, false);
+  auto ahead = make_threaded_source(feed, 2 << 20);
+  EXPECT_EQ(drain(*ahead, 4099), text);
+}
+
+TEST(ThreadedSource, ErrorComesAfterTheDataBeforeIt) {
+  auto text = test::random_data(3'000'000, 5);
+  Feed feed(text, true);
+  auto ahead = make_threaded_source(feed);
+  std::string got;
+  std::vector<std::uint8_t> buffer(65536);
+  try {
+    while (auto n = ahead->read(buffer)) {
+      got.append(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+    FAIL() << "the error was lost";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::corrupt);
+  }
+  EXPECT_EQ(got.size() % (1 << 20), 0u);  // whole blocks before the failing one
+  EXPECT_EQ(got, text.substr(0, got.size()));
+}
+
+TEST(ThreadedSource, DestroyedEarlyStopsCleanly) {
+  Feed feed(test::random_data(20 << 20, 6), false);
+  auto ahead = make_threaded_source(feed, 1 << 20);
+  std::vector<std::uint8_t> buffer(10);
+  EXPECT_EQ(ahead->read(buffer), 10u);
+}
 
 TEST(Threaded, KeepsOrderAcrossManyOddWrites) {
   auto data = test::random_data(7'777'777, 50);
