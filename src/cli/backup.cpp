@@ -35,12 +35,7 @@ void run_backup(const settings::Flags& flags, const Globals& globals) {
   auto store = open_store(settings);
   auto kms = open_kms(settings);
   Progress progress("backup", std::nullopt, !globals.quiet && !globals.json);
-  options.on_estimate = [&](std::uint64_t bytes) { progress.add_total(bytes); };
-  options.on_progress = [&](std::uint64_t bytes) { progress.add(bytes); };
-  options.log = [&](const std::string& line) {
-    progress.finish();
-    info(globals, line);
-  };
+  report_to(progress, globals, options);
   auto result = ops::backup(store, kms, options);
   progress.finish();
   if (globals.json) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/context.hpp"
+#include "cli/progress.hpp"
 #include "db/database.hpp"
 #include "kms/kms.hpp"
 #include "ops/backup.hpp"
@@ -27,6 +28,18 @@ std::optional<db::DatabaseOptions> database_options(const settings::Settings& se
 
 // The backup options the settings describe (paths, hooks, database, lease, …).
 ops::BackupOptions backup_options(const settings::Settings& settings);
+
+// Points a long operation's progress and log callbacks (on_estimate, on_progress, log:
+// BackupOptions, RestoreOptions) at `progress` and at info lines on stderr.
+template <typename Options>
+void report_to(Progress& progress, const Globals& globals, Options& options) {
+  options.on_estimate = [&progress](std::uint64_t bytes) { progress.add_total(bytes); };
+  options.on_progress = [&progress](std::uint64_t bytes) { progress.add(bytes); };
+  options.log = [&progress, &globals](const std::string& line) {
+    progress.finish();
+    info(globals, line);
+  };
+}
 
 // "3 min", "2 h", "5 d": how long ago, for people.
 std::string human_age(std::chrono::system_clock::duration age);

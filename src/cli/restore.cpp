@@ -57,12 +57,7 @@ void run_restore(const RestoreFlags& flags, const Globals& globals) {
                   "the downgrade check is off");
   }
   Progress progress("restore", std::nullopt, !globals.quiet && !globals.json);
-  options.on_estimate = [&](std::uint64_t bytes) { progress.add_total(bytes); };
-  options.on_progress = [&](std::uint64_t bytes) { progress.add(bytes); };
-  options.log = [&](const std::string& line) {
-    progress.finish();
-    info(globals, line);
-  };
+  report_to(progress, globals, options);
   auto result = ops::restore(store, kms, options);
   progress.finish();
   if (globals.json) {
