@@ -33,9 +33,10 @@ class Stats {
 
   // Prometheus text exposition format 0.0.4, each metric with HELP and TYPE lines.
   // Before the first success, lifeboat_last_success_timestamp_seconds and
-  // lifeboat_last_snapshot_age_seconds are NaN (rather than absent, so that an alert
-  // on the age fires on a fresh agent that never succeeds, and `absent()` is kept for
-  // "the agent is down"). The age is computed at `now`, i.e. at scrape time.
+  // lifeboat_last_snapshot_age_seconds are NaN rather than absent: the series exist
+  // from the start, so `absent()` keeps meaning "the agent is down". NaN matches no
+  // comparison, so an age alert needs lifeboat_consecutive_failures beside it to catch
+  // an agent that never succeeds. The age is computed at `now`, i.e. at scrape time.
   std::string prometheus(std::chrono::system_clock::time_point now) const;
 
  private:
