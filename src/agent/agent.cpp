@@ -1,23 +1,18 @@
-// The agent's loop, signals and schedule (agent.hpp).
+// The agent's loop (agent.hpp).
 #include "agent/agent.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <pthread.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <cmath>
 #include <condition_variable>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <random>
-#include <thread>
 
-#include "agent/metrics.hpp"
+#include "agent/metrics_server.hpp"
+#include "agent/schedule.hpp"
+#include "agent/signals.hpp"
+#include "agent/stats.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/text.hpp"
@@ -26,78 +21,20 @@ namespace lifeboat::agent {
 
 using namespace std::chrono;
 
-milliseconds next_wait(const AgentOptions& options, int consecutive_failures, double random01) {
-  if (consecutive_failures > 0) {
-    auto cap = options.retry_max.count() > 0 ? options.retry_max : options.interval;
-    auto wait = duration_cast<milliseconds>(options.retry_initial);
-    for (int i = 1; i < consecutive_failures && wait < cap; ++i) {
-      wait *= 2;
-    }
-    return std::min<milliseconds>(wait, cap);
-  }
-  auto base = duration_cast<milliseconds>(options.interval);
-  auto extra = static_cast<double>(base.count()) * options.jitter * std::clamp(random01, 0.0, 1.0);
-  return base + milliseconds(static_cast<std::int64_t>(extra));
-}
-
-void block_shutdown_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
-
 namespace {
 
-// SIGTERM and SIGINT, read from a signalfd on a thread of their own.
-class Signals {
- public:
-  Signals(std::function<void(int)> on_signal) : m_on_signal(std::move(on_signal)) {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    // Blocked in this thread, so in every thread it starts from now on (the backup's).
-    pthread_sigmask(SIG_BLOCK, &set, &m_old);
-    m_fd = UniqueFd(::signalfd(-1, &set, SFD_CLOEXEC));
-    int fds[2];
-    if (!m_fd || ::pipe2(fds, O_CLOEXEC) != 0) {
-      throw_errno("unable to watch for signals", errno);
-    }
-    m_stop_read = UniqueFd(fds[0]);
-    m_stop_write = UniqueFd(fds[1]);
-    m_thread = std::thread([this] { loop(); });
+const char* signal_name(int signo) {
+  switch (signo) {
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGINT:
+      return "SIGINT";
+    case SIGHUP:
+      return "SIGHUP";
+    default:
+      return "a shutdown request";
   }
-  ~Signals() {
-    char byte = 0;
-    (void)!::write(m_stop_write.get(), &byte, 1);
-    m_thread.join();
-    pthread_sigmask(SIG_SETMASK, &m_old, nullptr);
-  }
-
- private:
-  void loop() {
-    for (;;) {
-      pollfd fds[2] = {{m_fd.get(), POLLIN, 0}, {m_stop_read.get(), POLLIN, 0}};
-      if (::poll(fds, 2, -1) < 0) {
-        continue;
-      }
-      if (fds[1].revents != 0) {
-        return;
-      }
-      signalfd_siginfo info{};
-      if (::read(m_fd.get(), &info, sizeof info) == sizeof info) {
-        m_on_signal(static_cast<int>(info.ssi_signo));
-      }
-    }
-  }
-
-  std::function<void(int)> m_on_signal;
-  sigset_t m_old{};
-  UniqueFd m_fd, m_stop_read, m_stop_write;
-  std::thread m_thread;
-};
+}
 
 class Agent {
  public:
@@ -105,25 +42,32 @@ class Agent {
       : m_options(options), m_callbacks(callbacks) {}
 
   int run() {
-    Signals signals([this](int signo) { on_signal(signo); });
-    std::optional<MetricsServer> metrics;
+    std::optional<ListenAddress> listen;
     if (!m_options.metrics_listen.empty()) {
-      metrics.emplace(m_options.metrics_listen, m_stats);
-      log("metrics on http://" +
-          m_options.metrics_listen.substr(0, m_options.metrics_listen.rfind(':')) + ":" +
-          std::to_string(metrics->port()) + "/metrics");
+      listen = parse_listen_address(m_options.metrics_listen);
+    }
+    // Signals first: the metrics thread inherits the blocked mask.
+    SignalWatcher signals([this](int signo) { on_signal(signo); });
+    std::optional<MetricsServer> metrics;
+    if (listen) {
+      metrics.emplace(*listen, m_stats, [this](const std::string& line) { log(line); });
+      log("metrics on " + metrics->url());
+      if (!listen->loopback) {
+        log("warning: metrics on '" + m_options.metrics_listen +
+            "' can be read from other machines; listen on 127.0.0.1 unless that is meant");
+      }
     }
     std::mt19937_64 random(std::random_device{}());
     std::uniform_real_distribution<double> uniform(0.0, 1.0);
-    bool last_ok = true;
-    bool ran_after_signal = false;
+    bool last_ok = false;
+    bool after_signal = false;  // the last run ended after the shutdown signal
     if (m_options.run_at_start && !shutting_down()) {
-      std::tie(last_ok, ran_after_signal) = run_once();
+      std::tie(last_ok, after_signal) = run_once();
     }
     while (!shutting_down()) {
       auto wait = next_wait(m_options, m_stats.consecutive_failures(), uniform(random));
       auto next = system_clock::now() + wait;
-      m_stats.set_next_run(next);
+      m_stats.set_next_run(time_point_cast<system_clock::duration>(next));
       m_stats.set_state("idle");
       write_status();
       log("next snapshot at " + format_utc(time_point_cast<system_clock::duration>(next)));
@@ -132,15 +76,17 @@ class Agent {
         break;
       }
       lock.unlock();
-      std::tie(last_ok, ran_after_signal) = run_once();
+      std::tie(last_ok, after_signal) = run_once();
     }
-    if (ran_after_signal && last_ok) {
+    m_stats.set_next_run(std::nullopt);
+    if (after_signal && last_ok) {
       log("shutting down: the snapshot that was running when the signal came is the last one");
-    } else if (m_options.run_on_shutdown) {
+    } else if (m_options.snapshot_on_shutdown) {
       log("shutting down: taking a last snapshot");
       m_stats.set_state("shutting-down");
-      std::tie(last_ok, ran_after_signal) = run_once();
+      last_ok = run_once().first;
     } else {
+      log("shutting down without a last snapshot");
       last_ok = true;
     }
     m_stats.set_state("stopped");
@@ -155,21 +101,33 @@ class Agent {
     return m_shutdown;
   }
 
+  // On the signal thread.
   void on_signal(int signo) {
     std::lock_guard lock(m_mutex);
-    if (m_shutdown) {
-      log(std::string("second ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
+    if (signo == SIGHUP) {
+      log("SIGHUP ignored: the agent has nothing to reload; restart it to read new settings");
+      return;
+    }
+    if (m_shutdown && signo != 0) {
+      log(std::string("second ") + signal_name(signo) +
           ": exiting now; the snapshot in progress is abandoned and nothing of it is kept");
+      // Not exit(): destructors would wait for the run this thread cannot stop.
       std::_Exit(1);
     }
-    log(std::string(signo == SIGINT ? "SIGINT" : "SIGTERM") + " received");
+    if (!m_shutdown) {
+      log(std::string(signal_name(signo)) + " received: stopping after " +
+          (m_options.snapshot_on_shutdown ? "a last snapshot" : "the current run"));
+    }
     m_shutdown = true;
     m_wake.notify_all();
   }
 
-  // One run: returns whether it succeeded and whether a signal had arrived by its end.
+  // One run: whether it succeeded, and whether the shutdown signal had come by the time
+  // the job returned (so that a run finished before the signal is not taken as the
+  // last one, even if the signal comes during after_success).
   std::pair<bool, bool> run_once() {
     m_stats.set_state(shutting_down() ? "shutting-down" : "running");
+    m_stats.set_next_run(std::nullopt);
     write_status();
     log("snapshot started");
     auto started = steady_clock::now();
@@ -179,23 +137,32 @@ class Agent {
     } catch (const std::exception& e) {
       outcome = RunOutcome{.ok = false, .error = e.what()};
     }
-    double seconds = duration<double>(steady_clock::now() - started).count();
+    bool after_signal = shutting_down();
+    double seconds = outcome.duration.count() > 0
+                         ? outcome.duration.count()
+                         : duration<double>(steady_clock::now() - started).count();
     m_stats.record(outcome.ok, outcome.snapshot, outcome.bytes, seconds, outcome.error);
-    if (outcome.ok) {
-      log("snapshot " + outcome.snapshot + " finished in " + std::to_string(std::lround(seconds)) +
-          " s");
-      if (m_callbacks.after_success) {
-        try {
-          m_callbacks.after_success();
-        } catch (const std::exception& e) {
-          log(std::string("prune after the snapshot failed: ") + e.what());
-        }
-      }
-    } else {
-      log("snapshot failed: " + outcome.error);
-    }
     write_status();
-    return {outcome.ok, shutting_down()};
+    if (!outcome.ok) {
+      log("snapshot failed: " + (outcome.error.empty() ? "no reason given" : outcome.error));
+      return {false, after_signal};
+    }
+    log("snapshot " + outcome.snapshot + " finished in " + fmt_seconds(seconds) + ", " +
+        std::to_string(outcome.bytes) + " bytes");
+    if (m_callbacks.after_success) {
+      try {
+        m_callbacks.after_success();
+      } catch (const std::exception& e) {
+        log(std::string("after the snapshot: ") + e.what());
+      }
+    }
+    return {true, after_signal};
+  }
+
+  static std::string fmt_seconds(double seconds) {
+    char buffer[32];
+    (void)std::snprintf(buffer, sizeof buffer, "%.1f s", seconds);
+    return buffer;
   }
 
   void write_status() {
@@ -209,7 +176,8 @@ class Agent {
     }
   }
 
-  void log(const std::string& line) const {
+  void log(const std::string& line) {
+    std::lock_guard lock(m_log_mutex);
     if (m_callbacks.log) {
       m_callbacks.log(line);
     }
@@ -218,16 +186,18 @@ class Agent {
   const AgentOptions& m_options;
   const Callbacks& m_callbacks;
   Stats m_stats;
-  std::mutex m_mutex;
+  std::mutex m_mutex;  // guards m_shutdown; taken before m_log_mutex, never after
   std::condition_variable m_wake;
   bool m_shutdown = false;
+  std::mutex m_log_mutex;
 };
 
 }  // namespace
 
 int run_agent(const AgentOptions& options, const Callbacks& callbacks) {
-  if (options.interval.count() <= 0) {
-    throw Error(ErrorKind::usage, "the agent's interval must be longer than 0 s");
+  check_schedule(options);
+  if (!callbacks.run) {
+    throw Error(ErrorKind::internal, "the agent was started without a job to run");
   }
   return Agent(options, callbacks).run();
 }
