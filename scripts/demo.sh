@@ -1,52 +1,112 @@
 #!/bin/bash
-# The main job (README "Run the drill"). For now, until backup and restore exist: a
-# local drill on the embedded defaults (a file:// store, a local:// keyring) — puts a
-# sample installation's files through `lifeboat store` and reads them back, then takes
-# an encrypted snapshot of them, verifies it, destroys the data, restores it from the
-# snapshot with standard tools, and checks every checksum.
+# The main job (README "Run the drill"): a local single-region disaster-recovery drill
+# on the embedded defaults (a file:// store, a local:// keyring). It creates a sample
+# installation — internal data directories and a throwaway PostgreSQL cluster holding
+# sample rows and secrets encrypted with the installation's own vault key — backs it up
+# with `lifeboat backup`, destroys the internal data and the database, restores both
+# with `lifeboat restore`, and checks every file checksum, every table's row count and
+# content, and that the restored vault key still decrypts the restored secrets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
 bash scripts/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIFEBOAT_TESTS=OFF >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$(nproc)" --target lifeboat
-LB=$PWD/build/lifeboat
+LB=$ROOT/build/lifeboat
 
 DEMO=$(mktemp -d /tmp/lifeboat-demo.XXXXXX)
-trap 'rm -rf "$DEMO"' EXIT
-STORE=file://$DEMO/store
+chmod 755 "$DEMO"
+PG_PORT=${DEMO_PG_PORT:-55442}
+cleanup() {
+  bash "$ROOT/scripts/servers/stop-pg.sh" "$DEMO/pg" >/dev/null 2>&1 || true
+  rm -rf "$DEMO"
+}
+trap cleanup EXIT
+T0=$(date +%s.%N)
+step() { printf '\n== %6.1fs  %s\n' "$(echo "$(date +%s.%N) - $T0" | bc)" "$*"; }
 
-echo "== a sample installation's internal data in $DEMO/data"
-mkdir -p "$DEMO/data/config" "$DEMO/data/state" "$DEMO/data/blobs"
-echo '{"installation":"demo","release":"201705-2"}' > "$DEMO/data/config/app.json"
-for i in $(seq 1 20); do echo "run $i finished at $(date -u +%FT%TZ)" >> "$DEMO/data/state/runs.log"; done
-head -c 24M /dev/urandom > "$DEMO/data/blobs/state-archive.bin"
-for i in $(seq 1 200); do head -c 4096 /dev/urandom > "$DEMO/data/blobs/obj-$i"; done
+step "a throwaway PostgreSQL cluster on 127.0.0.1:$PG_PORT"
+bash scripts/servers/start-pg.sh "$DEMO/pg" "$PG_PORT" >/dev/null
+export PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=postgres
+PGPASSWORD=$(cat "$DEMO/pg/password")
+export PGPASSWORD LIFEBOAT_DATABASE_PASSWORD=$PGPASSWORD
+psql -qX -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE tfe"
 
-echo "== put into $STORE"
-"$LB" store put -r "$DEMO/data" "$STORE/demo/"
-echo "== ls"
-"$LB" store ls "$STORE/demo/"
-echo "== get back into $DEMO/restored"
-"$LB" store get -r "$STORE/demo" "$DEMO/restored"
-
-echo "== verify the copy"
-(cd "$DEMO/data" && find . -type f -print0 | sort -z | xargs -0 sha256sum) > "$DEMO/before.sum"
-(cd "$DEMO/restored" && sha256sum --quiet -c "$DEMO/before.sum")
-
-KMS="local://$DEMO/keyring?key=demo"
-echo "== a key and an encrypted snapshot"
+step "a sample installation in $DEMO/instance"
+DATA=$DEMO/instance/var/lib/tfe
+CONF=$DEMO/instance/etc/tfe
+mkdir -p "$DATA/vault" "$DATA/archivist" "$DATA/logs" "$CONF"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$DATA/vault/unseal.key"
+chmod 600 "$DATA/vault/unseal.key"
+echo '{"installation":"demo","release":"201705-2","hostname":"tfe.example"}' > "$CONF/settings.json"
+for i in $(seq 1 40); do head -c 512K /dev/urandom > "$DATA/archivist/state-$i.tfstate"; done
+for i in $(seq 1 2000); do echo "run-$i applied at $(date -u +%FT%TZ)"; done > "$DATA/logs/runs.log"
+ln -s runs.log "$DATA/logs/current"
+VAULT_KEY=$(cat "$DATA/vault/unseal.key")
+psql -qX -v ON_ERROR_STOP=1 -d tfe <<SQL
+CREATE EXTENSION pgcrypto;
+CREATE TABLE workspaces (id serial PRIMARY KEY, name text NOT NULL UNIQUE);
+CREATE TABLE runs (id serial PRIMARY KEY, workspace_id int REFERENCES workspaces, status text, plan bytea);
+CREATE TABLE secrets (id serial PRIMARY KEY, workspace_id int REFERENCES workspaces, name text,
+                      ciphertext bytea NOT NULL);
+INSERT INTO workspaces (name) SELECT 'workspace-' || g FROM generate_series(1, 200) g;
+INSERT INTO runs (workspace_id, status, plan)
+  SELECT 1 + g % 200, (ARRAY['applied','errored','discarded'])[1 + g % 3], gen_random_bytes(256)
+  FROM generate_series(1, 20000) g;
+INSERT INTO secrets (workspace_id, name, ciphertext)
+  SELECT g, 'AWS_SECRET_ACCESS_KEY', pgp_sym_encrypt('secret-of-workspace-' || g, '$VAULT_KEY')
+  FROM generate_series(1, 200) g;
+SQL
+KMS="local://$DEMO/keyring?key=tfe"
 "$LB" keys create --kms "$KMS"
-"$LB" snapshot create --kms "$KMS" --path "$DEMO/data" --installation demo --release 201705-2 \
-  "$STORE/tfe-backup/demo.lb"
-"$LB" snapshot inspect "$STORE/tfe-backup/demo.lb"
-"$LB" snapshot verify --kms "$KMS" "$STORE/tfe-backup/demo.lb"
+cat > "$DEMO/lifeboat.toml" <<TOML
+installation = "demo"
+release = "201705-2"
+store = "file://$DEMO/store"
+kms = "$KMS"
+[database]
+url = "postgres://postgres@127.0.0.1:$PG_PORT/tfe"
+[backup]
+paths = ["$DATA", "$CONF"]
+TOML
+export LIFEBOAT_CONFIG=$DEMO/lifeboat.toml
 
-echo "== destroy the data, restore it from the snapshot"
-rm -rf "$DEMO/data"
-"$LB" snapshot decrypt --kms "$KMS" "$STORE/tfe-backup/demo.lb" "$DEMO/demo.tar.zst"
-mkdir -p "$DEMO/root" && tar --zstd -xf "$DEMO/demo.tar.zst" -C "$DEMO/root"
-(cd "$DEMO/root/${DEMO#/}/data" && sha256sum --quiet -c "$DEMO/before.sum")
+tables() {  # every table's row count and a digest of its rows
+  psql -qXAt -d tfe -c "SELECT 'workspaces', count(*), md5(string_agg(w::text, ',' ORDER BY id)) FROM workspaces w" \
+    -c "SELECT 'runs', count(*), md5(string_agg(r::text, ',' ORDER BY id)) FROM runs r" \
+    -c "SELECT 'secrets', count(*), md5(string_agg(s::text, ',' ORDER BY id)) FROM secrets s"
+}
+tables > "$DEMO/tables.before"
+(cd "$DEMO/instance" && find . -type f -print0 | sort -z | xargs -0 sha256sum) > "$DEMO/files.before"
 
-files=$(wc -l < "$DEMO/before.sum")
-echo "demo passed: $files files went through $STORE and back, and through an encrypted"
-echo "snapshot that was verified, decrypted and restored; every SHA-256 matches"
+step "lifeboat backup (config: $LIFEBOAT_CONFIG)"
+NAME=$("$LB" backup)
+"$LB" list
+
+step "disaster: the instance's disk and the database are gone"
+rm -rf "$DEMO/instance"
+psql -qX -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE tfe" -c "CREATE DATABASE tfe"
+
+step "lifeboat restore latest"
+"$LB" restore latest
+
+step "checking"
+(cd "$DEMO/instance" && sha256sum --quiet -c "$DEMO/files.before")
+tables > "$DEMO/tables.after"
+diff "$DEMO/tables.before" "$DEMO/tables.after"
+canary=$(psql -qXAt -d tfe -c "SELECT count(*) FROM lifeboat.canary WHERE snapshot = '$NAME'")
+[ "$canary" = 1 ]
+decrypted=$(psql -qXAt -d tfe -c "SELECT pgp_sym_decrypt(ciphertext, '$(cat "$DATA/vault/unseal.key")')
+                                  FROM secrets WHERE workspace_id = 42")
+[ "$decrypted" = secret-of-workspace-42 ]
+
+files=$(wc -l < "$DEMO/files.before")
+elapsed=$(echo "$(date +%s.%N) - $T0" | bc)
+echo
+echo "drill passed in $(printf '%.1f' "$elapsed") s: snapshot $NAME"
+echo "  files      $files restored, every SHA-256 matches"
+while IFS='|' read -r table rows _; do
+  echo "  $(printf '%-10s' "$table") $rows rows restored, content digest matches"
+done < "$DEMO/tables.after"
+echo "  canary     row for $NAME present"
+echo "  secrets    the restored vault key decrypts the restored secrets"

@@ -55,9 +55,6 @@ void run_agent_command(const settings::Flags& flags, const Globals& globals) {
                               .retry_initial = settings.duration("agent.retry"),
                               .status_file = settings.string("agent.status_file"),
                               .metrics_listen = settings.string("agent.metrics_listen")};
-  if (options.interval.count() == 0) {
-    throw Error(ErrorKind::usage, "agent.interval must be longer than 0 s");
-  }
   agent::Callbacks callbacks{
       .run =
           [&] {
