@@ -16,7 +16,13 @@ LB=$ROOT/build/lifeboat
 
 DEMO=$(mktemp -d /tmp/lifeboat-demo.XXXXXX)
 chmod 755 "$DEMO"
-PG_PORT=${DEMO_PG_PORT:-55442}
+# The first free port from 55442 on, so that another PostgreSQL on the machine is no bar.
+PG_PORT=${DEMO_PG_PORT:-}
+if [ -z "$PG_PORT" ]; then
+  for PG_PORT in $(seq 55442 55499); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$PG_PORT") 2>/dev/null || break
+  done
+fi
 cleanup() {
   bash "$ROOT/scripts/servers/stop-pg.sh" "$DEMO/pg" >/dev/null 2>&1 || true
   rm -rf "$DEMO"
