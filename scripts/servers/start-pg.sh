@@ -37,5 +37,6 @@ full_page_writes = off
 max_connections = 100
 CONF
 fi
-as_owner "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 start >/dev/null
+# The port on the command line wins over the one initdb wrote, so a reused DIR follows PORT.
+as_owner "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -o "-p $PORT" -w -t 60 start >/dev/null
 echo "postgres://postgres@127.0.0.1:$PORT/postgres"

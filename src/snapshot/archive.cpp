@@ -72,7 +72,19 @@ class Writer {
     if (archive_write_close(m_archive.get()) != ARCHIVE_OK) {
       fail("unable to finish the archive");
     }
+    m_closed = true;
   }
+
+  // Stopped by an error: libarchive must not write its end-of-archive blocks into the
+  // sink while the stack unwinds (the sink goes first, and the output is abandoned).
+  ~Writer() {
+    if (!m_closed) {
+      archive_write_fail(m_archive.get());
+    }
+    m_archive.reset();
+  }
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
 
  private:
   // Forwards to the real sink and remembers its exception, which libarchive cannot carry.
@@ -244,6 +256,7 @@ class Writer {
   ArchivePtr m_archive;
   std::unique_ptr<CapturingSink> m_sink;
   std::vector<std::uint8_t> m_buffer;
+  bool m_closed = false;
 };
 
 struct ReadState {

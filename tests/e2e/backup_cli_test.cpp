@@ -185,6 +185,16 @@ TEST(BackupCli, MissingSettingsAreUsageErrors) {
   EXPECT_NE(no_paths.err.find("nothing to back up"), std::string::npos) << no_paths.err;
 }
 
+TEST(BackupCli, MissingPathIsOneClearErrorAndNoSnapshot) {
+  Installation inst;
+  auto missing = run_lifeboat(inst.with({"backup", "--path", (inst.dir.path() / "nowhere").string()}));
+  EXPECT_EQ(missing.status, 1) << missing.err;
+  EXPECT_NE(missing.err.find("lifeboat: unable to archive '"), std::string::npos) << missing.err;
+  EXPECT_EQ(inst.list().size(), 0u);
+  // The lease was released on the way out: the next backup goes ahead at once.
+  EXPECT_EQ(inst.backup().status, 0);
+}
+
 TEST(BackupCli, OverlappingPathsAreRefused) {
   Installation inst;
   auto overlap = run_lifeboat(inst.with({"backup", "--path", inst.data().string(), "--path",
