@@ -65,7 +65,10 @@ Result exec(PGconn* connection, const std::string& what, const std::string& sql,
   return result;
 }
 
-PGconn* connect(const DatabaseOptions& options) {
+Connection connect(const DatabaseOptions& options) {
+  if (options.url.empty()) {
+    throw Error(ErrorKind::usage, "no database address given; set 'database.url'");
+  }
   const char* keys[] = {"dbname", "password", "connect_timeout", "application_name", nullptr};
   const char* values[] = {options.url.c_str(),
                           options.password.empty() ? nullptr : options.password.c_str(), "10",
@@ -84,11 +87,14 @@ PGconn* connect(const DatabaseOptions& options) {
                                ? "; set LIFEBOAT_DATABASE_PASSWORD or 'database.password'"
                                : ""));
   }
-  return connection;
+  // The server's notices ("schema \"lifeboat\" already exists, skipping") would go to
+  // stderr, into the output of every command; nothing lifeboat does needs them.
+  PQsetNoticeProcessor(connection, [](void*, const char*) {}, nullptr);
+  return Connection(connection);
 }
 
 Database Database::open(const DatabaseOptions& options) {
-  return Database(options, connect(options));
+  return Database(options, connect(options).release());
 }
 
 Database::Database(DatabaseOptions options, PGconn* connection)
