@@ -41,6 +41,17 @@ ErrorKind connect_error_kind(const std::string& message) {
   return ErrorKind::transient;
 }
 
+std::string remedy(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::auth:
+      return "; set LIFEBOAT_DATABASE_PASSWORD or 'database.password'";
+    case ErrorKind::transient:
+      return "; check that the server runs and listens on that address";
+    default:
+      return "";
+  }
+}
+
 }  // namespace
 
 Result::Result(PGresult* result) : m_result(result) {}
@@ -83,9 +94,7 @@ Connection connect(const DatabaseOptions& options) {
     PQfinish(connection);
     auto kind = connect_error_kind(message);
     throw Error(kind, "unable to connect to database '" + redact(options.url) + "': " + message +
-                          (kind == ErrorKind::auth
-                               ? "; set LIFEBOAT_DATABASE_PASSWORD or 'database.password'"
-                               : ""));
+                          remedy(kind));
   }
   // The server's notices ("schema \"lifeboat\" already exists, skipping") would go to
   // stderr, into the output of every command; nothing lifeboat does needs them.
