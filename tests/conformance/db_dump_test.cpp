@@ -38,8 +38,12 @@ void fill(const TestDatabase& source, int items) {
       "INSERT INTO owners (name) SELECT 'owner-' || g FROM generate_series(1, 50) g;"
       "INSERT INTO items (owner, body, note) SELECT 1 + g % 50, decode((SELECT "
       "string_agg(md5(g::text || ':' || i), '') FROM generate_series(1, 64) i), 'hex'), "
-      "'note ' || g FROM generate_series(1, " + std::to_string(items) + ") g;"
-      "INSERT INTO ledger.entries SELECT g, 1 + g % " + std::to_string(items) + ", g * 1.25, '2024-01-01'::timestamptz + g * "
+      "'note ' || g FROM generate_series(1, " +
+      std::to_string(items) +
+      ") g;"
+      "INSERT INTO ledger.entries SELECT g, 1 + g % " +
+      std::to_string(items) +
+      ", g * 1.25, '2024-01-01'::timestamptz + g * "
       "interval '1 minute' FROM generate_series(1, 1000) g");
 }
 
@@ -49,9 +53,10 @@ std::string contents(const TestDatabase& database) {
          database.digest("ledger.entries") + " " +
          database.sql("SELECT last_value FROM ledger.tickets") + " " +
          database.sql("SELECT last_value FROM items_id_seq") + " " +
-         database.sql("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes "
-                      "WHERE schemaname IN ('public', 'ledger')") + " " +
-         database.sql("SELECT count(*) FROM pg_constraint WHERE contype = 'f'") + " " +
+         database.sql(
+             "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes "
+             "WHERE schemaname IN ('public', 'ledger')") +
+         " " + database.sql("SELECT count(*) FROM pg_constraint WHERE contype = 'f'") + " " +
          database.digest("owner_totals");
 }
 
@@ -105,7 +110,8 @@ TEST(DatabaseDump, RestoredFromAPipeIsIdentical) {
   restore_all(restored, data, false);
   auto done = std::chrono::steady_clock::now();
   EXPECT_EQ(contents(target), contents(source));
-  db::RowCounts expected = {{"ledger.entries", 1000}, {"public.items", 20000}, {"public.owners", 50}};
+  db::RowCounts expected = {
+      {"ledger.entries", 1000}, {"public.items", 20000}, {"public.owners", 50}};
   EXPECT_EQ(dump->row_counts(), expected);
   EXPECT_EQ(restored.row_counts(), expected);
   using ms = std::chrono::milliseconds;
@@ -126,8 +132,9 @@ TEST(DatabaseDump, CountsAndRowsAreThoseOfTheExportedSnapshot) {
   std::string data;
   auto n = dump->read(buffer);
   data.append(reinterpret_cast<const char*>(buffer.data()), n);
-  source.sql("INSERT INTO items (owner, note) SELECT 2, 'later' FROM generate_series(1, 500);"
-             "DELETE FROM ledger.entries WHERE id <= 100");
+  source.sql(
+      "INSERT INTO items (owner, note) SELECT 2, 'later' FROM generate_series(1, 500);"
+      "DELETE FROM ledger.entries WHERE id <= 100");
   data += read_all(*dump);
   EXPECT_EQ(dump->row_counts().at("public.items"), 2000u);
   EXPECT_EQ(dump->row_counts().at("ledger.entries"), 1000u);
@@ -172,7 +179,8 @@ TEST(DatabaseDump, CleanRestoreReplacesWhatTheDumpHolds) {
   target.sql("INSERT INTO owners (name) VALUES ('stray'); CREATE TABLE unrelated (id int)");
   // Without clean the first CREATE fails and the whole restore rolls back.
   auto message = error_of([&] { restore_all(database, data, false); });
-  EXPECT_TRUE(message.starts_with("pg_restore into database '" + target.url() + "' failed")) << message;
+  EXPECT_TRUE(message.starts_with("pg_restore into database '" + target.url() + "' failed"))
+      << message;
   EXPECT_NE(message.find("already exists"), std::string::npos) << message;
   EXPECT_EQ(target.sql("SELECT count(*) FROM owners"), "51");
   restore_all(database, data, true);
@@ -192,7 +200,8 @@ TEST(DatabaseDump, FailingPgDumpIsOneLineNamingIt) {
   options.bin_dir = bin;
   auto dump = Database::open(options).open_dump();
   auto message = error_of([&] { read_all(*dump); });
-  EXPECT_TRUE(message.starts_with("pg_dump of database '" + source.url() + "' failed (exit status 1): "))
+  EXPECT_TRUE(
+      message.starts_with("pg_dump of database '" + source.url() + "' failed (exit status 1): "))
       << message;
   EXPECT_NE(message.find("no matching tables were found"), std::string::npos) << message;
 }

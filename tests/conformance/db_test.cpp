@@ -54,8 +54,9 @@ TEST(Database, PasswordInTheUrlIsRedacted) {
 TEST(Database, UnreachableServerIsTransient) {
   auto e = open_error({.url = "postgres://app@127.0.0.1:1/app", .password = "secret-4711"});
   EXPECT_EQ(e.kind(), ErrorKind::transient) << e.what();
-  EXPECT_TRUE(std::string(e.what()).starts_with("unable to connect to database "
-                                                "'postgres://app@127.0.0.1:1/app': "))
+  EXPECT_TRUE(
+      std::string(e.what()).starts_with("unable to connect to database "
+                                        "'postgres://app@127.0.0.1:1/app': "))
       << e.what();
   EXPECT_EQ(std::string(e.what()).find("secret-4711"), std::string::npos);
 }
@@ -69,7 +70,9 @@ TEST(Database, MissingDatabaseIsNotFound) {
   EXPECT_NE(std::string(e.what()).find(existing.name() + "_missing"), std::string::npos);
 }
 
-TEST(Database, NoUrlIsUsage) { EXPECT_EQ(open_error({}).kind(), ErrorKind::usage); }
+TEST(Database, NoUrlIsUsage) {
+  EXPECT_EQ(open_error({}).kind(), ErrorKind::usage);
+}
 
 TEST(Database, IsEmptyUntilARelationExists) {
   REQUIRE_PG(server);
@@ -99,8 +102,8 @@ TEST(Database, RowCountsCoverTablesButNotViews) {
       "INSERT INTO parted VALUES (1), (150), (199);"
       "CREATE VIEW plain_view AS SELECT * FROM plain; CREATE TABLE empty_one (id int)");
   auto counts = Database::open(target.options()).row_counts();
-  db::RowCounts expected = {{"app.Mixed Case", 2}, {"public.empty_one", 0}, {"public.parted", 3},
-                            {"public.plain", 7}};
+  db::RowCounts expected = {
+      {"app.Mixed Case", 2}, {"public.empty_one", 0}, {"public.parted", 3}, {"public.plain", 7}};
   EXPECT_EQ(counts, expected);
 }
 
@@ -110,8 +113,10 @@ TEST(Database, CanaryPlantReadAndLatest) {
   auto database = Database::open(target.options());
   EXPECT_FALSE(database.read_canary("tfe-a").has_value()) << "no canary table yet";
   EXPECT_FALSE(database.latest_canary().has_value());
-  database.plant_canary({.snapshot = "tfe-a", .token = "t1", .blob_key = "k1", .blob_sha256 = "s1"});
-  database.plant_canary({.snapshot = "tfe-b", .token = "t2", .blob_key = "k2", .blob_sha256 = "s2"});
+  database.plant_canary(
+      {.snapshot = "tfe-a", .token = "t1", .blob_key = "k1", .blob_sha256 = "s1"});
+  database.plant_canary(
+      {.snapshot = "tfe-b", .token = "t2", .blob_key = "k2", .blob_sha256 = "s2"});
   auto a = database.read_canary("tfe-a");
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->token, "t1");
@@ -121,7 +126,8 @@ TEST(Database, CanaryPlantReadAndLatest) {
   EXPECT_FALSE(database.read_canary("tfe-c").has_value());
   EXPECT_EQ(database.latest_canary()->snapshot, "tfe-b");
   // Planting again replaces the row and makes it the newest.
-  database.plant_canary({.snapshot = "tfe-a", .token = "t3", .blob_key = "k3", .blob_sha256 = "s3"});
+  database.plant_canary(
+      {.snapshot = "tfe-a", .token = "t3", .blob_key = "k3", .blob_sha256 = "s3"});
   EXPECT_EQ(database.read_canary("tfe-a")->token, "t3");
   EXPECT_EQ(database.latest_canary()->snapshot, "tfe-a");
   EXPECT_EQ(target.sql("SELECT count(*) FROM lifeboat.canary"), "2");

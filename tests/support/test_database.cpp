@@ -89,8 +89,10 @@ std::string TestDatabase::sql(const std::string& statements) const {
 }
 
 std::string TestDatabase::digest(const std::string& table) const {
-  return sql("SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '') "
-             "FROM " + table + " t");
+  return sql(
+      "SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '') "
+      "FROM " +
+      table + " t");
 }
 
 }  // namespace lifeboat::test
