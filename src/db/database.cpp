@@ -41,6 +41,17 @@ ErrorKind connect_error_kind(const std::string& message) {
   return ErrorKind::transient;
 }
 
+std::string remedy(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::auth:
+      return "; set LIFEBOAT_DATABASE_PASSWORD or 'database.password'";
+    case ErrorKind::transient:
+      return "; check that the server runs and listens on that address";
+    default:
+      return "";
+  }
+}
+
 }  // namespace
 
 Result::Result(PGresult* result) : m_result(result) {}
@@ -65,7 +76,10 @@ Result exec(PGconn* connection, const std::string& what, const std::string& sql,
   return result;
 }
 
-PGconn* connect(const DatabaseOptions& options) {
+Connection connect(const DatabaseOptions& options) {
+  if (options.url.empty()) {
+    throw Error(ErrorKind::usage, "no database address given; set 'database.url'");
+  }
   const char* keys[] = {"dbname", "password", "connect_timeout", "application_name", nullptr};
   const char* values[] = {options.url.c_str(),
                           options.password.empty() ? nullptr : options.password.c_str(), "10",
@@ -80,15 +94,16 @@ PGconn* connect(const DatabaseOptions& options) {
     PQfinish(connection);
     auto kind = connect_error_kind(message);
     throw Error(kind, "unable to connect to database '" + redact(options.url) + "': " + message +
-                          (kind == ErrorKind::auth
-                               ? "; set LIFEBOAT_DATABASE_PASSWORD or 'database.password'"
-                               : ""));
+                          remedy(kind));
   }
-  return connection;
+  // The server's notices ("schema \"lifeboat\" already exists, skipping") would go to
+  // stderr, into the output of every command; nothing lifeboat does needs them.
+  PQsetNoticeProcessor(connection, [](void*, const char*) {}, nullptr);
+  return Connection(connection);
 }
 
 Database Database::open(const DatabaseOptions& options) {
-  return Database(options, connect(options));
+  return Database(options, connect(options).release());
 }
 
 Database::Database(DatabaseOptions options, PGconn* connection)

@@ -35,12 +35,20 @@ struct Canary {
 using RowCounts = std::map<std::string, std::uint64_t>;  // "schema.table" → rows
 
 // A running pg_dump -Fc whose output is read as a stream. The transaction whose
-// snapshot it dumps stays open until this is destroyed.
+// snapshot it dumps stays open until this is destroyed; destroying it early kills
+// pg_dump. Not thread-safe.
+//
+// The stream is a pipe, never seeked, so pg_dump writes no data offsets into its table
+// of contents and pg_restore must read the entries in the order written. It does, with
+// no extra option: measured on PostgreSQL 15 with tables in two schemas, foreign keys,
+// indexes, sequences, a view, a materialized view, a large object and 20 MB of bytea,
+// with and without --clean. Only parallel restore (-j) and a reordered list (-L) need a
+// seekable file; lifeboat uses neither.
 class Dump {
  public:
   virtual ~Dump() = default;
   // Reads the dump; 0 at its end, after which pg_dump has exited. Throws Error(io)
-  // with pg_dump's last stderr line if it failed.
+  // "pg_dump of database '…' failed (exit status N): <its error line>" if it failed.
   virtual std::size_t read(std::span<std::uint8_t> out) = 0;
   // Every table's rows, counted in the very transaction snapshot that is dumped.
   virtual const RowCounts& row_counts() const = 0;
@@ -52,9 +60,12 @@ class Dump {
 class Restore {
  public:
   virtual ~Restore() = default;
-  // Throws Error(io) with pg_restore's last stderr line if it has failed.
+  // Throws Error(io) with pg_restore's error line if it has stopped (failed).
   virtual void write(std::span<const std::uint8_t> data) = 0;
-  // Ends the input and waits for the commit. Throws Error(io) if pg_restore failed.
+  // Ends the input and waits for the commit. Throws Error(io) "pg_restore into
+  // database '…' failed (exit status N): <its error line>; nothing of the dump was
+  // kept" if it failed. Its error line is quoted, never the statement that failed
+  // (which may hold anything the dump holds).
   virtual void finish() = 0;
 };
 
@@ -63,7 +74,9 @@ class Database {
  public:
   // Connects. Throws Error(auth) for a rejected password, Error(not_found) for a
   // database that does not exist, Error(transient) for a server that does not answer,
-  // each one line naming the address (without its password).
+  // Error(usage) for no or a malformed URL, each one line naming the address (without
+  // its password). A password in the options overrides the URL's. The server's notices
+  // are dropped, never printed.
   static Database open(const DatabaseOptions& options);
 
   Database(Database&& other) noexcept;
@@ -89,7 +102,11 @@ class Database {
   // table's rows in it, and pg_dump -Fc dumps exactly that snapshot.
   std::unique_ptr<Dump> open_dump() const;
   // pg_restore --single-transaction --exit-on-error --no-owner, with --clean --if-exists
-  // when `clean` (replacing what the dump holds in a database that is not empty).
+  // when `clean` (replacing what the dump holds in a database that is not empty; objects
+  // the dump does not hold stay). Objects belong to the connecting role (--no-owner);
+  // grants are restored, so the roles they name must exist on the target server.
+  // pg_dump and pg_restore get the connection through their environment (PGHOST,
+  // PGPASSWORD, …), never their command line.
   std::unique_ptr<Restore> open_restore(bool clean) const;
 
  private:

@@ -4,6 +4,7 @@
 #include <libpq-fe.h>
 
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,8 +32,14 @@ class Result {
 Result exec(PGconn* connection, const std::string& what, const std::string& sql,
             const std::vector<std::string>& params = {});
 
+// Closes a connection (PQfinish).
+struct ConnectionCloser {
+  void operator()(PGconn* connection) const { PQfinish(connection); }
+};
+using Connection = std::unique_ptr<PGconn, ConnectionCloser>;
+
 // Connects as Database::open does.
-PGconn* connect(const DatabaseOptions& options);
+Connection connect(const DatabaseOptions& options);
 
 RowCounts count_rows(PGconn* connection, const std::string& what);
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -33,6 +34,17 @@ struct Pipe {
   UniqueFd read, write;
 };
 
+// "30" or "0.3": whole seconds unless the timeout has a fraction.
+std::string seconds(std::chrono::milliseconds duration) {
+  auto ms = duration.count();
+  if (ms % 1000 == 0) {
+    return std::to_string(ms / 1000);
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", static_cast<double>(ms) / 1000.0);
+  return text;
+}
+
 Pipe make_pipe() {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
@@ -49,6 +61,7 @@ struct Process::State {
   int status = 0;
   UniqueFd in, out;
   std::chrono::milliseconds timeout{0};
+  std::chrono::steady_clock::time_point started;
   std::thread err_reader;
   mutable std::mutex mutex;
   std::string tail;
@@ -89,8 +102,17 @@ Process Process::spawn(const ProcessOptions& options) {
       env.push_back(std::move(entry));
     }
   }
-  for (const auto& [name, value] : options.env_add) {
-    env.push_back(name + "=" + value);
+  // A name given twice takes its last value: getenv() would find the first, and the
+  // caller meant the later one to override (a password beside the URL's).
+  const auto& added = options.env_add;
+  for (std::size_t i = 0; i < added.size(); ++i) {
+    bool overridden = false;
+    for (std::size_t j = i + 1; j < added.size(); ++j) {
+      overridden = overridden || added[j].first == added[i].first;
+    }
+    if (!overridden) {
+      env.push_back(added[i].first + "=" + added[i].second);
+    }
   }
   std::vector<char*> envp, argv;
   for (auto& entry : env) {
@@ -105,6 +127,7 @@ Process Process::spawn(const ProcessOptions& options) {
 
   auto state = std::make_unique<State>();
   state->timeout = options.timeout;
+  state->started = std::chrono::steady_clock::now();
   Pipe in, out, err = make_pipe();
   if (options.pipe_stdin) {
     in = make_pipe();
@@ -212,7 +235,7 @@ int Process::wait() {
   close_stdin();
   auto& s = *m_state;
   if (!s.reaped) {
-    auto deadline = std::chrono::steady_clock::now() + s.timeout;
+    auto deadline = s.started + s.timeout;
     bool timed_out = false;
     for (;;) {
       int status = 0;
@@ -240,8 +263,9 @@ int Process::wait() {
       s.err_reader.join();
     }
     if (timed_out) {
-      throw Error(ErrorKind::io, "'" + m_program + "' timed out after " +
-                                     std::to_string(s.timeout.count() / 1000) + " s and was killed");
+      // io, not transient: running a hung program again would only hang again.
+      throw Error(ErrorKind::io, "'" + m_program + "' timed out after " + seconds(s.timeout) +
+                                     " s and was killed; raise its timeout if it needs longer");
     }
   }
   if (WIFEXITED(s.status)) {

@@ -18,11 +18,13 @@ namespace lifeboat {
 struct ProcessOptions {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH. Required
   // Added to (or replacing in) the inherited environment: how secrets such as
-  // PGPASSWORD reach a child, never through its command line. Default: none
+  // PGPASSWORD reach a child, never through its command line. A name given twice takes
+  // its last value. Default: none
   std::vector<std::pair<std::string, std::string>> env_add;
   bool pipe_stdin = false;   // else stdin is /dev/null. Default: false
   bool pipe_stdout = false;  // else stdout is inherited. Default: false
-  // wait() kills the child (and its process group) after this long; 0: never.
+  // How long the child may run, counted from spawn(); wait() kills it (and its process
+  // group) once this has passed. Only wait() enforces it. 0: never. Default: 0
   std::chrono::milliseconds timeout{0};
   std::filesystem::path cwd;  // Default: inherited
 };
@@ -49,8 +51,9 @@ class Process {
   void close_stdin();
 
   // Closes stdin, waits for the child to exit (killing it at the timeout: then
-  // Error(io) "… timed out after N s") and returns its exit status, or 128 + the signal
-  // that ended it.
+  // Error(io) "… timed out after N s"; io, not transient, because a hung program run
+  // again hangs again) and returns its exit status, or 128 + the signal that ended it.
+  // Whatever the child left running in its process group is killed too.
   int wait();
   // Kills the child's process group now.
   void kill();

@@ -1,12 +1,14 @@
-// What tests share: temporary directories, the test servers' addresses, running the
-// lifeboat binary.
+// What tests share: temporary directories, the test servers' addresses and a database of
+// its own, running the lifeboat binary.
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "db/database.hpp"
 #include "store/s3/s3_store.hpp"
 
 namespace lifeboat::test {
@@ -43,6 +45,37 @@ std::optional<std::string> softhsm_address(const std::string& object);
 // (LIFEBOAT_TEST_PG_PASSWORD); nullopt when none is configured. See REQUIRE_PG.
 std::optional<std::string> pg_url();
 std::optional<std::string> pg_password();
+
+// A database of its own on the PostgreSQL test server: created empty, dropped
+// (WITH (FORCE), so connections left open do not stop it) when the object goes.
+class TestDatabase {
+ public:
+  // `server` is pg_url(); the password is pg_password().
+  explicit TestDatabase(const std::string& server);
+  ~TestDatabase();
+  TestDatabase(const TestDatabase&) = delete;
+  TestDatabase& operator=(const TestDatabase&) = delete;
+
+  const std::string& name() const { return m_name; }
+  // The server's URL with this database's name in place of its own.
+  const std::string& url() const { return m_url; }
+  // What Database::open takes: url() and the server's password.
+  db::DatabaseOptions options() const;
+
+  // Runs one or more statements on a connection of this object's own and returns the
+  // first value of the last result ("" if it has none). Throws std::runtime_error with
+  // the server's message.
+  std::string sql(const std::string& statements) const;
+  // "rows:md5 of every row as text, in order" of one table, to compare contents.
+  std::string digest(const std::string& table) const;
+
+ private:
+  std::string m_server;
+  std::string m_name;
+  std::string m_url;
+  struct Connection;
+  std::unique_ptr<Connection> m_connection;
+};
 
 // True when a missing server must fail the test instead of skipping it.
 bool skips_forbidden();

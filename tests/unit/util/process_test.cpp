@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cstdio>
 #include <thread>
 
 #include "support/test_env.hpp"
@@ -81,6 +82,71 @@ TEST(Process, WritingToAChildThatExitedIsAnErrorNotSigpipe) {
   std::string data(1 << 20, 'x');
   EXPECT_THROW(process.write_stdin(as_bytes(data)), Error);
   EXPECT_EQ(process.wait(), 0);
+}
+
+// True once `pid` is gone or a zombie: killed, whoever reaps it.
+bool ended(pid_t pid) {
+  for (int i = 0; i < 200; ++i) {
+    std::string stat;
+    try {
+      stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    } catch (const Error&) {
+      return true;
+    }
+    auto state = stat.find(") ");
+    if (state != std::string::npos && stat[state + 2] == 'Z') {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+TEST(Process, DestroyingARunningChildKillsItsGroup) {
+  pid_t child = 0, grandchild = 0;
+  {
+    auto process = Process::spawn(
+        {.argv = {"sh", "-c", "sleep 30 & echo $$ $!; exec sleep 30"}, .pipe_stdout = true});
+    std::string line;
+    std::vector<std::uint8_t> buffer(64);
+    while (line.find('\n') == std::string::npos) {
+      auto n = process.read_stdout(buffer);
+      ASSERT_GT(n, 0u);
+      line.append(reinterpret_cast<const char*>(buffer.data()), n);
+    }
+    std::sscanf(line.c_str(), "%d %d", &child, &grandchild);
+    ASSERT_GT(child, 0);
+    ASSERT_GT(grandchild, 0);
+  }
+  // The child is reaped by the destructor (no zombie left); the grandchild was killed.
+  EXPECT_NE(::kill(child, 0), 0);
+  EXPECT_TRUE(ended(grandchild));
+}
+
+TEST(Process, ALaterValueOfTheSameVariableWins) {
+  auto process = Process::spawn({.argv = {"sh", "-c", "printf %s \"$LIFEBOAT_TEST_VALUE\""},
+                                 .env_add = {{"LIFEBOAT_TEST_VALUE", "first"},
+                                             {"LIFEBOAT_TEST_VALUE", "second"}},
+                                 .pipe_stdout = true});
+  std::vector<std::uint8_t> buffer(64);
+  auto n = process.read_stdout(buffer);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(buffer.data()), n), "second");
+  EXPECT_EQ(process.wait(), 0);
+}
+
+TEST(Process, TimeoutCountsFromTheStart) {
+  auto process = Process::spawn({.argv = {"sleep", "30"}, .timeout = std::chrono::milliseconds(300)});
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  auto started = std::chrono::steady_clock::now();
+  try {
+    process.wait();
+    FAIL() << "no timeout";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::io);
+    EXPECT_NE(std::string(e.what()).find("'sleep' timed out after 0.3 s"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(200));
 }
 
 }  // namespace
