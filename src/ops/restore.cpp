@@ -5,8 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <map>
 
 #include "ops/backup.hpp"
 #include "ops/catalog.hpp"
