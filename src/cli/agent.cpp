@@ -40,9 +40,7 @@ void run_agent_command(const settings::Flags& flags, const Globals& globals) {
   auto kms = open_kms(settings);
   ops::PruneOptions prune{
       .prefix = backup.prefix,
-      .policy = {.hourly = static_cast<int>(settings.integer("retention.hourly")),
-                 .daily = static_cast<int>(settings.integer("retention.daily")),
-                 .weekly = static_cast<int>(settings.integer("retention.weekly"))}};
+      .policy = retention_policy(settings)};
   auto log = [&globals](const std::string& line) {
     if (!globals.quiet) {
       std::cerr << "lifeboat agent: " << line << '\n' << std::flush;

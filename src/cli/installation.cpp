@@ -52,6 +52,12 @@ std::optional<db::DatabaseOptions> database_options(const settings::Settings& se
                              .bin_dir = settings.string("database.bin_dir")};
 }
 
+ops::RetentionPolicy retention_policy(const settings::Settings& settings) {
+  return {.hourly = static_cast<int>(settings.integer("retention.hourly")),
+          .daily = static_cast<int>(settings.integer("retention.daily")),
+          .weekly = static_cast<int>(settings.integer("retention.weekly"))};
+}
+
 ops::BackupOptions backup_options(const settings::Settings& settings) {
   ops::BackupOptions options{
       .installation = settings.string("installation"),

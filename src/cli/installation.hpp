@@ -10,6 +10,7 @@
 #include "db/database.hpp"
 #include "kms/kms.hpp"
 #include "ops/backup.hpp"
+#include "ops/prune.hpp"
 #include "settings/settings.hpp"
 #include "store/store.hpp"
 
@@ -25,6 +26,9 @@ store::Store open_store(const settings::Settings& settings);
 kms::Kms open_kms(const settings::Settings& settings);
 // nullopt when no database is configured.
 std::optional<db::DatabaseOptions> database_options(const settings::Settings& settings);
+
+// The retention counts the settings give (retention.hourly, .daily, .weekly).
+ops::RetentionPolicy retention_policy(const settings::Settings& settings);
 
 // The backup options the settings describe (paths, hooks, database, lease, …).
 ops::BackupOptions backup_options(const settings::Settings& settings);

@@ -42,9 +42,7 @@ void run_prune(const PruneFlags& flags, const Globals& globals) {
   auto kms = open_kms(settings);
   ops::PruneOptions options{
       .prefix = snapshot_prefix(settings),
-      .policy = {.hourly = static_cast<int>(settings.integer("retention.hourly")),
-                 .daily = static_cast<int>(settings.integer("retention.daily")),
-                 .weekly = static_cast<int>(settings.integer("retention.weekly"))},
+      .policy = retention_policy(settings),
       .dry_run = flags.dry_run,
       .incomplete_age = parse_age(flags.incomplete_age),
       .log = [&](const std::string& line) { info(globals, line); }};
