@@ -2,7 +2,7 @@
 #include "kms/local/local_kms.hpp"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
+#include <openssl/crypto.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 
@@ -13,6 +13,7 @@
 #include "util/bytes.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/gcm.hpp"
 #include "util/text.hpp"
 
 namespace lifeboat::kms {
@@ -21,11 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr std::array<std::uint8_t, 4> k_magic = {'L', 'B', 'K', '1'};
-constexpr std::size_t k_overhead = 4 + 4 + 12 + 16;
-
-struct CipherCtxFree {
-  void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
-};
+constexpr std::size_t k_overhead = 4 + 4 + k_gcm_overhead;
 
 std::string aad_for(const std::string& name, std::uint32_t version) {
   return "lifeboat-local-kek:" + name + "#" + std::to_string(version);
@@ -109,19 +106,9 @@ class LocalKms final : public KmsDriver {
     for (int i = 0; i < 4; ++i) {
       out[4 + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(version >> (8 * i));
     }
-    random_bytes(std::span(out).subspan(8, 12));
-    auto aad = aad_for(m_options.key, version);
-    std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree> ctx(EVP_CIPHER_CTX_new());
-    int n = 0;
-    int ok = EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), out.data() + 8);
-    ok &= EVP_EncryptUpdate(ctx.get(), nullptr, &n, reinterpret_cast<const unsigned char*>(aad.data()),
-                            static_cast<int>(aad.size()));
-    ok &= EVP_EncryptUpdate(ctx.get(), out.data() + 20, &n, plaintext.data(), static_cast<int>(plaintext.size()));
-    ok &= EVP_EncryptFinal_ex(ctx.get(), out.data() + 20 + n, &n);
-    ok &= EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, 16, out.data() + 20 + plaintext.size());
-    if (ok != 1) {
-      throw Error(ErrorKind::internal, "unable to wrap with key '" + describe().key_id + "': OpenSSL failed");
-    }
+    auto box = gcm_seal(std::span(key.data(), key.size()), aad_for(m_options.key, version),
+                        std::span(plaintext.data(), plaintext.size()));
+    std::copy(box.begin(), box.end(), out.begin() + 8);
     return out;
   }
 
@@ -145,18 +132,9 @@ class LocalKms final : public KmsDriver {
     if (key == nullptr) {
       throw refuse();
     }
-    auto size = wrapped.size() - k_overhead;
-    SecretBytes plaintext(size);
-    auto aad = aad_for(m_options.key, version);
-    std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree> ctx(EVP_CIPHER_CTX_new());
-    int n = 0;
-    int ok = EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key->data(), wrapped.data() + 8);
-    ok &= EVP_DecryptUpdate(ctx.get(), nullptr, &n, reinterpret_cast<const unsigned char*>(aad.data()),
-                            static_cast<int>(aad.size()));
-    ok &= EVP_DecryptUpdate(ctx.get(), plaintext.data(), &n, wrapped.data() + 20, static_cast<int>(size));
-    ok &= EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, 16,
-                              const_cast<std::uint8_t*>(wrapped.data() + 20 + size));
-    if (ok != 1 || EVP_DecryptFinal_ex(ctx.get(), plaintext.data() + n, &n) != 1) {
+    SecretBytes plaintext(wrapped.size() - k_overhead);
+    if (!gcm_open(std::span(key->data(), key->size()), aad_for(m_options.key, version),
+                  std::span(wrapped).subspan(8), std::span(plaintext.data(), plaintext.size()))) {
       throw refuse();
     }
     return plaintext;
