@@ -197,3 +197,32 @@ std::optional<Canary> Database::latest_canary() const {
 }
 
 }  // namespace lifeboat::db
+
+namespace lifeboat::db {
+
+void Database::plant_secret_canary(const SecretCanary& canary) {
+  auto what = "plant the secret canary in '" + display() + "'";
+  exec(m_connection, what, "CREATE SCHEMA IF NOT EXISTS lifeboat");
+  exec(m_connection, what,
+       "CREATE TABLE IF NOT EXISTS lifeboat.secret_canary (id int PRIMARY KEY CHECK (id = 1), "
+       "ciphertext text NOT NULL, sha256 text NOT NULL, created timestamptz NOT NULL DEFAULT now())");
+  exec(m_connection, what,
+       "INSERT INTO lifeboat.secret_canary (id, ciphertext, sha256) VALUES (1, $1, $2) "
+       "ON CONFLICT (id) DO UPDATE SET ciphertext = $1, sha256 = $2, created = now()",
+       {canary.ciphertext, canary.sha256});
+}
+
+std::optional<SecretCanary> Database::read_secret_canary() const {
+  auto what = "read the secret canary in '" + display() + "'";
+  auto exists = exec(m_connection, what, "SELECT to_regclass('lifeboat.secret_canary') IS NOT NULL");
+  if (exists.text(0, 0) != "t") {
+    return std::nullopt;
+  }
+  auto rows = exec(m_connection, what, "SELECT ciphertext, sha256 FROM lifeboat.secret_canary");
+  if (rows.rows() == 0) {
+    return std::nullopt;
+  }
+  return SecretCanary{rows.text(0, 0), rows.text(0, 1)};
+}
+
+}  // namespace lifeboat::db

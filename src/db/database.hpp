@@ -32,6 +32,15 @@ struct Canary {
   std::string created;      // when it was planted (read back only)
 };
 
+// A secret the application's way: a random token encrypted with the installation
+// keyring (ops/keyring.hpp), planted once when an installation is first booted and
+// carried by every dump since. `verify` decrypts it with the unsealed keyring: if the
+// keyring is not the one the database's secrets were encrypted with, it fails.
+struct SecretCanary {
+  std::string ciphertext;  // "KEYID:<base64>", as ops::encrypt_secret makes it
+  std::string sha256;      // of the plaintext token, hex
+};
+
 using RowCounts = std::map<std::string, std::uint64_t>;  // "schema.table" → rows
 
 // A running pg_dump -Fc whose output is read as a stream. The transaction whose
@@ -97,6 +106,10 @@ class Database {
   std::optional<Canary> read_canary(const std::string& snapshot) const;
   // The newest canary row by creation time.
   std::optional<Canary> latest_canary() const;
+  // Creates lifeboat.secret_canary if needed and sets its one row.
+  void plant_secret_canary(const SecretCanary& canary);
+  // The secret canary; nullopt if none was planted.
+  std::optional<SecretCanary> read_secret_canary() const;
 
   // A consistent dump: a REPEATABLE READ transaction exports its snapshot, counts every
   // table's rows in it, and pg_dump -Fc dumps exactly that snapshot.
