@@ -99,4 +99,10 @@ class Kms final {
   std::unique_ptr<KmsDriver> m_driver;
 };
 
+// Creates the key-encryption key at `address` if it does not exist yet (local keyring,
+// PKCS#11 token) and returns true; returns false if it exists, which is then adopted.
+// An AWS KMS key is made in AWS KMS: it is only checked (a wrap and an unwrap), and
+// one that does not exist or that we may not use throws.
+bool create_key_if_missing(const std::string& address);
+
 }  // namespace lifeboat::kms

@@ -21,4 +21,26 @@ Kms Kms::open(const std::string& address) {
                                     "': use local:///PATH/TO/KEYRING?key=NAME pkcs11:token=T;object=O?module-path=M or awskms:ARN");
 }
 
+bool create_key_if_missing(const std::string& address) {
+  try {
+    if (address.starts_with("local:")) {
+      create_local_key(parse_local_address(address));
+      return true;
+    }
+    if (address.starts_with("pkcs11:")) {
+      create_pkcs11_key(parse_pkcs11_address(address));
+      return true;
+    }
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::already_exists) {
+      return false;
+    }
+    throw;
+  }
+  // AWS KMS keys are made in AWS KMS; one that does not exist fails here.
+  auto kms = Kms::open(address);
+  kms.unwrap(kms.wrap(SecretBytes(32)));
+  return false;
+}
+
 }  // namespace lifeboat::kms

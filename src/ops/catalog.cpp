@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "snapshot/reader.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -102,6 +103,26 @@ std::vector<SnapshotListing> list_snapshots(const store::Store& store, const std
 
 std::string canary_blob_key(const std::string& snapshot_name) {
   return "lifeboat-canary/" + snapshot_name;
+}
+
+std::optional<std::size_t> find_newest_intact(const store::Store& store,
+                                              const std::vector<SnapshotListing>& snapshots,
+                                              kms::Kms& kms,
+                                              const std::function<void(const std::string&)>& log) {
+  for (std::size_t i = 0; i < snapshots.size(); ++i) {
+    try {
+      snapshot::SnapshotReader reader(store, snapshots[i].key, kms);
+      return i;
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::corrupt && e.kind() != ErrorKind::not_found) {
+        throw;
+      }
+      if (log) {
+        log("snapshot '" + snapshots[i].name + "' does not open: " + e.what());
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace lifeboat::ops

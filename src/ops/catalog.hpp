@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include <functional>
+
+#include "kms/kms.hpp"
 #include "store/store.hpp"
 
 namespace lifeboat::ops {
@@ -41,6 +44,15 @@ struct SnapshotListing {
 
 // Every snapshot under `prefix`, newest first: one listing, paged by the driver.
 std::vector<SnapshotListing> list_snapshots(const store::Store& store, const std::string& prefix);
+
+// The index in `snapshots` (newest first, as list_snapshots gives them) of the newest
+// one whose header, key slot and trailer authenticate with `kms`; nullopt if none does.
+// Each one passed over is reported through `log` with why. An unreachable store or
+// KMS throws: it says nothing about the snapshots.
+std::optional<std::size_t> find_newest_intact(const store::Store& store,
+                                              const std::vector<SnapshotListing>& snapshots,
+                                              kms::Kms& kms,
+                                              const std::function<void(const std::string&)>& log);
 
 // Where canary blobs live: outside the snapshot prefix, beside the application's blobs,
 // one per snapshot taken with a database ("lifeboat-canary/NAME").

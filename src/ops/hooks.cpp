@@ -8,7 +8,8 @@ namespace lifeboat::ops {
 
 
 void run_hooks(const std::string& stage, const std::vector<std::string>& commands,
-               std::chrono::seconds timeout, const std::function<void(const std::string&)>& log) {
+               std::chrono::seconds timeout, const std::function<void(const std::string&)>& log,
+               const std::vector<std::pair<std::string, std::string>>& env) {
   for (std::size_t i = 0; i < commands.size(); ++i) {
     auto name = stage + " hook " + std::to_string(i + 1) + " '" + commands[i] + "'";
     if (log) {
@@ -17,7 +18,7 @@ void run_hooks(const std::string& stage, const std::vector<std::string>& command
     std::string tail;
     int status = 0;
     try {
-      status = run({.argv = {"/bin/sh", "-c", commands[i]}, .timeout = timeout}, &tail);
+      status = run({.argv = {"/bin/sh", "-c", commands[i]}, .env_add = env, .timeout = timeout}, &tail);
     } catch (const Error& e) {
       throw Error(ErrorKind::io, name + " failed: " + e.what());
     }

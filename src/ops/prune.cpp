@@ -64,21 +64,9 @@ PruneResult prune(store::Store& store, kms::Kms& kms, const PruneOptions& option
   }
   auto snapshots = list_snapshots(store, options.prefix);
   PruneResult result;
-  // The newest snapshot that opens: header, key slot and trailer authenticated.
-  std::optional<std::size_t> newest_valid;
-  for (std::size_t i = 0; i < snapshots.size() && !newest_valid; ++i) {
-    try {
-      snapshot::SnapshotReader reader(store, snapshots[i].key, kms);
-      newest_valid = i;
-      result.newest_valid = snapshots[i].name;
-    } catch (const Error& e) {
-      if (e.kind() != ErrorKind::corrupt && e.kind() != ErrorKind::not_found) {
-        throw;  // an unreachable store or KMS says nothing about the snapshot
-      }
-      if (options.log) {
-        options.log("snapshot '" + snapshots[i].name + "' does not open: " + e.what());
-      }
-    }
+  auto newest_valid = find_newest_intact(store, snapshots, kms, options.log);
+  if (newest_valid) {
+    result.newest_valid = snapshots[*newest_valid].name;
   }
   if (!snapshots.empty() && !newest_valid) {
     throw Error(ErrorKind::unsafe, "refusing to prune '" + store.describe() + "/" + options.prefix +

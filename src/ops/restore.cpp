@@ -37,10 +37,6 @@ struct Root {
   bool staged = false;  // the archive held it
 };
 
-fs::path staging_for(const fs::path& target) {
-  return target.parent_path() / ("." + target.filename().string() + ".lifeboat-staging");
-}
-
 // The target with its parent made canonical: libarchive refuses to write under a
 // symlink, and the parent of a data directory may well be one (/var/run).
 fs::path canonical_target(const fs::path& path) {
@@ -146,6 +142,7 @@ RestoreResult restore_one(const store::Store& store, kms::Kms& kms, const std::s
     throw Error(ErrorKind::corrupt, "unable to restore snapshot '" + result.name +
                                         "': its manifest has no totals");
   }
+  result.record = record;
   if (options.on_estimate) {
     options.on_estimate(total_bytes);
   }
@@ -176,7 +173,7 @@ RestoreResult restore_one(const store::Store& store, kms::Kms& kms, const std::s
   std::vector<Root> roots;
   if (options.target) {
     auto target = canonical_target(*options.target);
-    roots.push_back({"", target, staging_for(target)});
+    roots.push_back({"", target, restore_staging_path(target)});
   } else {
     if (!record.contains("paths")) {
       throw Error(ErrorKind::usage, "snapshot '" + result.name +
@@ -186,7 +183,7 @@ RestoreResult restore_one(const store::Store& store, kms::Kms& kms, const std::s
     for (const auto& path : record["paths"]) {
       auto target = canonical_target(path.get<std::string>());
       auto archive_path = fs::path(path.get<std::string>()).lexically_normal().relative_path();
-      roots.push_back({archive_path.string(), target, staging_for(target)});
+      roots.push_back({archive_path.string(), target, restore_staging_path(target)});
     }
   }
   for (const auto& root : roots) {
@@ -301,6 +298,10 @@ RestoreResult restore_one(const store::Store& store, kms::Kms& kms, const std::s
 }
 
 }  // namespace
+
+fs::path restore_staging_path(const fs::path& target) {
+  return target.parent_path() / ("." + target.filename().string() + ".lifeboat-staging");
+}
 
 RestoreResult restore(const store::Store& store, kms::Kms& kms, const RestoreOptions& options) {
   std::vector<std::string> candidates;

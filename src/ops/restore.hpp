@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,7 +45,12 @@ struct RestoreResult {
   // "restored", "already restored", "skipped", or "none" (the snapshot has no dump).
   std::string database = "none";
   bool canary_found = false;  // the snapshot's canary row is in the database now
+  nlohmann::json record;      // the backup's record from the manifest (row counts, paths)
 };
+
+// Where restore stages `target` before swapping it in: beside it, same file system. A
+// staging path that exists means a restore was interrupted there.
+std::filesystem::path restore_staging_path(const std::filesystem::path& target);
 
 // Restores one snapshot. Steps: open it (header, key slot, trailer) → refuse a newer
 // release (Error(unsafe), exit 3) → check the database is empty (Error(unsafe) unless
