@@ -53,5 +53,8 @@ void add_restore_command(CLI::App& app, Globals& globals);
 void add_list_command(CLI::App& app, Globals& globals);
 void add_prune_command(CLI::App& app, Globals& globals);
 void add_agent_command(CLI::App& app, Globals& globals);
+void add_init_command(CLI::App& app, Globals& globals);
+void add_boot_command(CLI::App& app, Globals& globals);
+void add_verify_command(CLI::App& app, Globals& globals);
 
 }  // namespace lifeboat::cli
