@@ -1,6 +1,8 @@
 // `lifeboat boot`: the instance's boot sequence, run by lifeboat-boot.service.
 #include <fmt/format.h>
 
+#include <cstdio>
+
 #include "cli/installation.hpp"
 #include "cli/progress.hpp"
 #include "ops/boot.hpp"
@@ -63,6 +65,14 @@ void run_boot(const settings::Flags& flags, const Globals& globals) {
   }
   Progress progress("restore", std::nullopt, !globals.quiet && !globals.json);
   report_to(progress, globals, options);
+  // The step lines are the boot's log (journalctl -u lifeboat-boot): on stderr even with
+  // --json, whose document goes to stdout; only --quiet silences them.
+  options.log = [&progress, &globals](const std::string& line) {
+    progress.finish();
+    if (!globals.quiet) {
+      std::fprintf(stderr, "%s\n", line.c_str());
+    }
+  };
   auto result = ops::boot(options);
   progress.finish();
   if (globals.json) {

@@ -121,8 +121,10 @@ class Boot {
     auto document = userdata::to_json(m_user_data);
     auto previous = load_boot_journal(m_options.state_dir);
     if (previous && !previous->complete) {
-      m_journal = *previous;  // an interrupted boot: carry on with its decision
-      m_result.resumed = true;
+      // An interrupted boot: carry on with its decision, if it got that far (one that
+      // was refused before deciding starts over).
+      m_journal = *previous;
+      m_result.resumed = !previous->decision.empty();
     } else if (previous) {
       // A new boot. What the last recovery restored stays on record for `verify`.
       m_journal = BootJournal{.snapshot = previous->snapshot,
@@ -197,7 +199,7 @@ class Boot {
     auto local = look_local(m_options);
     std::string store_seen = "not looked at";
     std::string database_seen = m_database ? "not looked at" : "none configured";
-    if (m_result.resumed && !m_journal.decision.empty()) {
+    if (m_result.resumed) {
       m_result.decision = m_journal.decision;
       m_result.snapshot = m_journal.snapshot;
       m_result.from_release = m_journal.snapshot_release;

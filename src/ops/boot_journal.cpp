@@ -25,11 +25,16 @@ std::optional<BootJournal> load_boot_journal(const fs::path& state_dir) {
   if (!fs::exists(path)) {
     return std::nullopt;
   }
+  auto damaged = [&] {
+    return Error(ErrorKind::corrupt, "unable to read the boot journal '" + path.string() +
+                                         "': it is damaged; move it aside to boot as a new "
+                                         "instance would");
+  };
   auto document = nlohmann::json::parse(read_file(path), nullptr, false);
+  if (document.is_discarded() || !document.is_object()) {
+    throw damaged();
+  }
   try {
-    if (document.is_discarded() || !document.is_object()) {
-      throw nlohmann::json::other_error::create(501, "not a JSON object", nullptr);
-    }
     BootJournal journal;
     journal.user_data = document.value("user_data", nlohmann::json::object());
     journal.user_data_sha256 = document.value("user_data_sha256", "");
@@ -46,9 +51,7 @@ std::optional<BootJournal> load_boot_journal(const fs::path& state_dir) {
     journal.boots = document.value("boots", 0);
     return journal;
   } catch (const nlohmann::json::exception&) {
-    throw Error(ErrorKind::corrupt, "unable to read the boot journal '" + path.string() +
-                                        "': it is damaged; move it aside to boot as a new "
-                                        "instance would");
+    throw damaged();
   }
 }
 

@@ -3,17 +3,17 @@
 #include "userdata/user_data.hpp"
 
 #include <gtest/gtest.h>
-#include <microhttpd.h>
 
-#include <atomic>
-#include <cstring>
 #include <fstream>
 
+#include "support/fake_imds.hpp"
 #include "support/test_env.hpp"
 #include "util/error.hpp"
 
 namespace lifeboat::userdata {
 namespace {
+
+using test::FakeImds;
 
 const char* k_document = R"({"version":1,"installation":"tfe","region":"eu-west-1",
   "store":"s3://tfe-data?region=eu-west-1","kms":"awskms:arn:aws:kms:eu-west-1:1:key/k",
@@ -64,60 +64,6 @@ TEST(UserData, ReadsAFile) {
   EXPECT_EQ(read_user_data((dir.path() / "user-data.json").string()).region, "eu-west-1");
   EXPECT_THROW(read_user_data((dir.path() / "missing.json").string()), Error);
 }
-
-// The instance-metadata service, IMDSv2 only: a PUT for a token, then GETs with it.
-class FakeImds {
- public:
-  explicit FakeImds(std::string user_data) : m_user_data(std::move(user_data)) {
-    m_daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, nullptr, nullptr, &answer, this,
-                                MHD_OPTION_END);
-    m_port = MHD_get_daemon_info(m_daemon, MHD_DAEMON_INFO_BIND_PORT)->port;
-  }
-  ~FakeImds() { MHD_stop_daemon(m_daemon); }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port) + "/latest/user-data"; }
-  std::atomic<int> tokens{0};
-  std::atomic<int> refused{0};
-
- private:
-  static MHD_Result answer(void* self_ptr, MHD_Connection* connection, const char* url,
-                           const char* method, const char*, const char*, size_t* size, void** state) {
-    auto* self = static_cast<FakeImds*>(self_ptr);
-    if (*state == nullptr) {  // the first call only sees the headers
-      *state = self;
-      return MHD_YES;
-    }
-    *size = 0;
-    int status = 200;
-    std::string body;
-    const char* ttl = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
-                                                  "X-aws-ec2-metadata-token-ttl-seconds");
-    const char* token = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
-                                                    "X-aws-ec2-metadata-token");
-    if (std::strcmp(method, "PUT") == 0 && std::strcmp(url, "/latest/api/token") == 0 && ttl) {
-      ++self->tokens;
-      body = "token-abc";
-    } else if (std::strcmp(method, "GET") == 0 && std::strcmp(url, "/latest/user-data") == 0) {
-      if (token == nullptr || std::string(token) != "token-abc") {
-        ++self->refused;
-        status = 401;
-      } else if (self->m_user_data.empty()) {
-        status = 404;
-      } else {
-        body = self->m_user_data;
-      }
-    } else {
-      status = 405;
-    }
-    auto* response = MHD_create_response_from_buffer(body.size(), body.data(), MHD_RESPMEM_MUST_COPY);
-    auto result = MHD_queue_response(connection, static_cast<unsigned>(status), response);
-    MHD_destroy_response(response);
-    return result;
-  }
-
-  std::string m_user_data;
-  MHD_Daemon* m_daemon = nullptr;
-  std::uint16_t m_port = 0;
-};
 
 TEST(UserData, ReadsOverImdsV2) {
   FakeImds imds(k_document);
