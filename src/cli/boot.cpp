@@ -12,7 +12,8 @@ namespace lifeboat::cli {
 
 namespace {
 
-constexpr const char* k_help = R"(Brings this instance up from nothing, or back after a reboot, by itself. Each step
+constexpr const char* k_help =
+    R"(Brings this instance up from nothing, or back after a reboot, by itself. Each step
 is one line (in 'journalctl -u lifeboat-boot' under systemd) and is recorded in the
 boot journal (STATE/boot-journal.json), so a boot killed at any step and run again
 converges:
@@ -60,8 +61,9 @@ void run_boot(const settings::Flags& flags, const Globals& globals) {
     options.paths.push_back(std::filesystem::absolute(path).lexically_normal());
   }
   if (options.paths.empty()) {
-    throw Error(ErrorKind::usage, "boot needs the internal data paths: set 'backup.paths' in "
-                                  "the config file (or LIFEBOAT_PATHS)");
+    throw Error(ErrorKind::usage,
+                "boot needs the internal data paths: set 'backup.paths' in "
+                "the config file (or LIFEBOAT_PATHS)");
   }
   Progress progress("restore", std::nullopt, !globals.quiet && !globals.json);
   report_to(progress, globals, options);

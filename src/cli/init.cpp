@@ -9,7 +9,8 @@ namespace lifeboat::cli {
 
 namespace {
 
-constexpr const char* k_help = R"(Makes one region ready to boot an instance of the installation, and writes the
+constexpr const char* k_help =
+    R"(Makes one region ready to boot an instance of the installation, and writes the
 user-data document an instance needs to find it all:
   1. the KMS key-encryption key: created in a local keyring or a PKCS#11 token if it
      does not exist yet, adopted otherwise (an AWS KMS key is made in AWS KMS);

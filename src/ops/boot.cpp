@@ -120,6 +120,7 @@ class Boot {
     m_user_data = userdata::read_user_data(m_options.user_data, m_options.transport);
     auto document = userdata::to_json(m_user_data);
     auto previous = load_boot_journal(m_options.state_dir);
+    m_booted_before = previous && (previous->complete || previous->boots > 0);
     if (previous && !previous->complete) {
       // An interrupted boot: carry on with its decision, if it got that far (one that
       // was refused before deciding starts over).
@@ -149,10 +150,10 @@ class Boot {
   void open_bundle() {
     m_store.emplace(store::Store::open(m_user_data.store));
     if (!m_store->stat(m_user_data.bootstrap)) {
-      throw Error(ErrorKind::not_found,
-                  "no bootstrap bundle at '" + m_user_data.bootstrap + "' in '" +
-                      m_store->describe() + "'; run 'lifeboat init' for region '" +
-                      m_user_data.region + "' first");
+      throw Error(ErrorKind::not_found, "no bootstrap bundle at '" + m_user_data.bootstrap +
+                                            "' in '" + m_store->describe() +
+                                            "'; run 'lifeboat init' for region '" +
+                                            m_user_data.region + "' first");
     }
     try {
       m_kms.emplace(kms::Kms::open(m_user_data.kms));
@@ -185,6 +186,17 @@ class Boot {
     finish_step("bundle");
   }
 
+  // Only when a database is configured; asked once.
+  bool database_is_empty() {
+    if (!m_database) {
+      return false;
+    }
+    if (!m_database_empty) {
+      m_database_empty = db::Database::open(*m_database).is_empty();
+    }
+    return *m_database_empty;
+  }
+
   Error sealed(const std::string& what, const Error& cause) const {
     return Error(ErrorKind::unsafe,
                  "refusing to start: the keyring is sealed: KMS key '" + redact(m_user_data.kms) +
@@ -203,9 +215,24 @@ class Boot {
       m_result.decision = m_journal.decision;
       m_result.snapshot = m_journal.snapshot;
       m_result.from_release = m_journal.snapshot_release;
+    } else if (local.state == Local::present && !m_booted_before && database_is_empty()) {
+      // The keyring that `lifeboat init` made on this instance, and nothing else yet.
+      m_result.decision = "install";
+      database_seen = "empty";
     } else if (local.state == Local::present) {
       m_result.decision = "reboot";
       m_result.from_release = m_journal.release;
+      // An installation's database is never empty (boot plants its secret canary), so an
+      // empty one was lost: starting on it would look like a fresh install.
+      if (database_is_empty()) {
+        throw Error(ErrorKind::unsafe,
+                    "refusing to start: the local state is an installation's but database '" +
+                        redact(m_user_data.database) +
+                        "' is empty; restore it from a snapshot first (lifeboat restore latest "
+                        "restores the database with the files), or point the user data at the "
+                        "right database");
+      }
+      database_seen = m_database ? "holds data" : database_seen;
     } else if (local.state == Local::foreign) {
       throw Error(ErrorKind::unsafe,
                   "refusing to boot: " + local.detail + " but there is no keyring at '" +
@@ -220,10 +247,8 @@ class Boot {
                          m_options.prefix + "'",
                      Error(ErrorKind::corrupt, "every one is damaged or sealed for another key"));
       }
-      std::optional<bool> database_empty;
       if (m_database) {
-        database_empty = db::Database::open(*m_database).is_empty();
-        database_seen = *database_empty ? "empty" : "holds data";
+        database_seen = database_is_empty() ? "empty" : "holds data";
       }
       if (newest) {
         const auto& chosen = snapshots[*newest];
@@ -231,7 +256,7 @@ class Boot {
         m_result.decision = "recover";
         m_result.snapshot = chosen.name;
         m_result.from_release = chosen.parsed.release;
-      } else if (database_empty == false) {
+      } else if (m_database && !database_is_empty()) {
         throw Error(ErrorKind::unsafe,
                     "refusing to install: database '" + redact(m_user_data.database) +
                         "' holds data but the store has no snapshot under '" + m_options.prefix +
@@ -242,8 +267,8 @@ class Boot {
         m_result.decision = "install";
       }
     }
-    say("3/7 local state: " + local.detail + "; store: " + store_seen + "; database: " +
-        database_seen);
+    say("3/7 local state: " + local.detail + "; store: " + store_seen +
+        "; database: " + database_seen);
     m_journal.decision = m_result.decision;
     if (m_result.decision != "reboot") {
       m_journal.snapshot = m_result.snapshot;
@@ -325,7 +350,8 @@ class Boot {
       say("5/7 release: upgraded from " + from + " to " + to + " (" +
           std::to_string(m_options.upgrade_hooks.size()) + " upgrade hooks)");
     } else {
-      say("5/7 release: " + to + (from.empty() || from == to ? "" : " (the data is at " + from + ")"));
+      say("5/7 release: " + to +
+          (from.empty() || from == to ? "" : " (the data is at " + from + ")"));
     }
     m_journal.release = to;
     finish_step("release");
@@ -344,8 +370,8 @@ class Boot {
     }
     write_unsealed_keyring(m_options.runtime_dir, keyring);
     if (!m_bundle.database_password.empty()) {
-      write_file_atomic(m_options.runtime_dir / "database-password",
-                        m_bundle.database_password, 0600);
+      write_file_atomic(m_options.runtime_dir / "database-password", m_bundle.database_password,
+                        0600);
     }
     if (m_database) {
       auto database = db::Database::open(*m_database);
@@ -356,8 +382,7 @@ class Boot {
       }
     }
     say("6/7 keyring unsealed into '" + m_options.runtime_dir.string() + "' (" +
-        std::to_string(keyring.keys.size()) + " key" + (keyring.keys.size() == 1 ? "" : "s") +
-        ")");
+        std::to_string(keyring.keys.size()) + " key" + (keyring.keys.size() == 1 ? "" : "s") + ")");
     finish_step("unseal");
   }
 
@@ -374,8 +399,9 @@ class Boot {
     m_journal.boots += 1;
     m_journal.steps.push_back("start");
     save_boot_journal(m_options.state_dir, m_journal);
-    say(m_options.health_check.empty() ? std::string("7/7 started (no health check configured)")
-                                       : fmt::format("7/7 started; healthy after {:.1f} s", waited));
+    say(m_options.health_check.empty()
+            ? std::string("7/7 started (no health check configured)")
+            : fmt::format("7/7 started; healthy after {:.1f} s", waited));
   }
 
   void wait_healthy() const {
@@ -413,6 +439,8 @@ class Boot {
   BootstrapBundle m_bundle;
   kms::SecretBytes m_seal;
   std::optional<db::DatabaseOptions> m_database;
+  std::optional<bool> m_database_empty;
+  bool m_booted_before = false;  // a boot completed here before this one
   BootResult m_result;
 };
 

@@ -39,21 +39,21 @@ struct BootOptions {
   // A command (sh -c) that exits 0 once the application is healthy; retried every
   // second until `health_timeout`. Default: none (healthy once started)
   std::string health_check;
-  std::chrono::seconds hook_timeout{300};    // one hook at most. Default: 5 min
-  std::chrono::seconds health_timeout{300};  // Default: 5 min
+  std::chrono::seconds hook_timeout{300};          // one hook at most. Default: 5 min
+  std::chrono::seconds health_timeout{300};        // Default: 5 min
   std::function<void(std::uint64_t)> on_estimate;  // restore progress, as RestoreOptions
   std::function<void(std::uint64_t)> on_progress;
-  std::function<void(const std::string&)> log;     // one line per step
+  std::function<void(const std::string&)> log;  // one line per step
 };
 
 struct BootResult {
-  std::string decision;       // "install", "recover" or "reboot"
-  std::string snapshot;       // recover: the snapshot restored
-  std::string from_release;   // the release of the snapshot or local state; "" if none
-  std::string release;        // the installation's release, which the state is now at
+  std::string decision;                   // "install", "recover" or "reboot"
+  std::string snapshot;                   // recover: the snapshot restored
+  std::string from_release;               // the release of the snapshot or local state; "" if none
+  std::string release;                    // the installation's release, which the state is now at
   std::vector<std::string> upgrades_run;  // upgrade hooks run by this boot
-  std::string database;       // recover: what restore did with the database
-  bool resumed = false;       // this boot finished one that was interrupted
+  std::string database;                   // recover: what restore did with the database
+  bool resumed = false;                   // this boot finished one that was interrupted
   std::chrono::duration<double> duration{};
 };
 

@@ -18,7 +18,9 @@ bool BootJournal::has_upgrade(const std::string& id) const {
   return std::find(upgrades.begin(), upgrades.end(), id) != upgrades.end();
 }
 
-fs::path boot_journal_path(const fs::path& state_dir) { return state_dir / "boot-journal.json"; }
+fs::path boot_journal_path(const fs::path& state_dir) {
+  return state_dir / "boot-journal.json";
+}
 
 std::optional<BootJournal> load_boot_journal(const fs::path& state_dir) {
   auto path = boot_journal_path(state_dir);

@@ -13,12 +13,12 @@
 namespace lifeboat::ops {
 
 struct BootJournal {
-  nlohmann::json user_data;        // the document this boot read (never a secret)
-  std::string user_data_sha256;    // of that document, to tell a changed one
+  nlohmann::json user_data;      // the document this boot read (never a secret)
+  std::string user_data_sha256;  // of that document, to tell a changed one
   // "install", "recover" or "reboot"; empty until step 4 decides.
   std::string decision;
-  std::string snapshot;            // recover: the snapshot restored
-  std::string snapshot_release;    // recover: its release
+  std::string snapshot;          // recover: the snapshot restored
+  std::string snapshot_release;  // recover: its release
   // The release the local state is at: set when the release gate has passed (and any
   // upgrade hooks have run). Carried from boot to boot.
   std::string release;
@@ -26,10 +26,10 @@ struct BootJournal {
   // Upgrade hooks that have run, "FROM>TO#N": each runs once, even across a crash.
   std::vector<std::string> upgrades;
   nlohmann::json restore = nlohmann::json::object();  // recover: what restore did
-  bool complete = false;           // every step finished; the application started
-  std::string started;             // RFC 3339, when this boot began
-  std::string finished;            // when it completed; empty before
-  int boots = 0;                   // how many boots have completed here
+  bool complete = false;  // every step finished; the application started
+  std::string started;    // RFC 3339, when this boot began
+  std::string finished;   // when it completed; empty before
+  int boots = 0;          // how many boots have completed here
 
   bool has_step(const std::string& step) const;
   bool has_upgrade(const std::string& id) const;

@@ -57,8 +57,8 @@ InitResult init(const InitOptions& options) {
     if (bundle->installation != options.installation) {
       throw Error(ErrorKind::unsafe, "refusing to replace the bootstrap bundle '" +
                                          options.bootstrap_key + "': it is installation '" +
-                                         bundle->installation + "', not '" +
-                                         options.installation + "'");
+                                         bundle->installation + "', not '" + options.installation +
+                                         "'");
     }
     result.bundle = "adopted";
     if (!options.database_password.empty() &&
@@ -68,10 +68,12 @@ InitResult init(const InitOptions& options) {
     }
   } else {
     if (options.keyring && fs::exists(fs::symlink_status(*options.keyring))) {
-      throw Error(ErrorKind::unsafe, "refusing to make a new bootstrap bundle: a keyring exists at '" +
-                                         options.keyring->string() +
-                                         "' and a new seal could never open it; put back the "
-                                         "bundle that sealed it ('" + options.bootstrap_key + "')");
+      throw Error(ErrorKind::unsafe,
+                  "refusing to make a new bootstrap bundle: a keyring exists at '" +
+                      options.keyring->string() +
+                      "' and a new seal could never open it; put back the "
+                      "bundle that sealed it ('" +
+                      options.bootstrap_key + "')");
     }
     bundle = BootstrapBundle{.installation = options.installation,
                              .database_password = options.database_password};

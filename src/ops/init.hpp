@@ -33,8 +33,8 @@ struct InitResult {
   userdata::UserData user_data;  // the document to give the instance
   std::string key_id;            // the KMS key's current version
   bool key_created = false;
-  std::string bundle;            // "created", "updated" (new password) or "adopted"
-  std::string keyring;           // "created", "adopted" or "" (not written here)
+  std::string bundle;   // "created", "updated" (new password) or "adopted"
+  std::string keyring;  // "created", "adopted" or "" (not written here)
 };
 
 // Runs init. Throws Error(unsafe) for a bootstrap bundle already in the store that

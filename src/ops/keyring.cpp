@@ -45,7 +45,8 @@ Keyring parse_keys(const std::string& text, const std::string& installation,
                    const std::string& what) {
   auto document = nlohmann::json::parse(text, nullptr, false);
   auto bad = [&] {
-    return Error(ErrorKind::corrupt, "unable to read the keyring " + what + ": its keys are malformed");
+    return Error(ErrorKind::corrupt,
+                 "unable to read the keyring " + what + ": its keys are malformed");
   };
   if (document.is_discarded() || !document.is_object() || !document.contains("keys") ||
       !document["keys"].is_object() || !document.value("current", nlohmann::json()).is_string()) {
@@ -74,7 +75,9 @@ kms::SecretBytes new_keyring_seal() {
   return seal;
 }
 
-std::string encode_seal(const kms::SecretBytes& seal) { return to_base64(view(seal)); }
+std::string encode_seal(const kms::SecretBytes& seal) {
+  return to_base64(view(seal));
+}
 
 kms::SecretBytes decode_seal(const std::string& text) {
   auto bytes = from_base64(text);
@@ -95,8 +98,8 @@ std::string seal_id(const kms::SecretBytes& seal) {
 Keyring create_keyring(const fs::path& path, const std::string& installation,
                        const kms::SecretBytes& seal) {
   if (fs::exists(fs::symlink_status(path))) {
-    throw Error(ErrorKind::already_exists, "a keyring already exists at '" + path.string() +
-                                               "'; a keyring is never replaced");
+    throw Error(ErrorKind::already_exists,
+                "a keyring already exists at '" + path.string() + "'; a keyring is never replaced");
   }
   Keyring keyring{.installation = installation, .current = "k1"};
   kms::SecretBytes key(32);
@@ -120,8 +123,8 @@ Keyring unseal_keyring(const fs::path& path, const kms::SecretBytes& seal) {
   auto file = nlohmann::json::parse(read_file(path), nullptr, false);
   if (file.is_discarded() || !file.is_object() || file.value("format", "") != k_format ||
       !file.value("sealed", nlohmann::json()).is_string()) {
-    throw Error(ErrorKind::corrupt, "unable to read the keyring " + what +
-                                        ": it is not a lifeboat keyring (damaged?)");
+    throw Error(ErrorKind::corrupt,
+                "unable to read the keyring " + what + ": it is not a lifeboat keyring (damaged?)");
   }
   auto installation = file.value("installation", "");
   auto recorded = file.value("seal_id", "");
@@ -144,7 +147,9 @@ Keyring unseal_keyring(const fs::path& path, const kms::SecretBytes& seal) {
   return parse_keys(plain.text, installation, what);
 }
 
-fs::path unsealed_keyring_path(const fs::path& runtime_dir) { return runtime_dir / "keyring.json"; }
+fs::path unsealed_keyring_path(const fs::path& runtime_dir) {
+  return runtime_dir / "keyring.json";
+}
 
 void write_unsealed_keyring(const fs::path& runtime_dir, const Keyring& keyring) {
   make_directories(runtime_dir);
@@ -169,7 +174,8 @@ Keyring read_unsealed_keyring(const fs::path& runtime_dir) {
 
 std::string encrypt_secret(const Keyring& keyring, const std::string& plaintext) {
   const auto& key = keyring.keys.at(keyring.current);
-  auto box = gcm_seal(view(key), aad_for(keyring.installation, keyring.current), as_bytes(plaintext));
+  auto box =
+      gcm_seal(view(key), aad_for(keyring.installation, keyring.current), as_bytes(plaintext));
   return keyring.current + ":" + to_base64(box);
 }
 

@@ -37,7 +37,7 @@ std::string seal_id(const kms::SecretBytes& seal);
 // The keys, unsealed. Secret: never printed.
 struct Keyring {
   std::string installation;
-  std::string current;                          // the key id new secrets use
+  std::string current;                           // the key id new secrets use
   std::map<std::string, kms::SecretBytes> keys;  // id → 32 bytes
 };
 

@@ -30,7 +30,9 @@ Check run_check(const std::string& name, const std::function<std::string()>& bod
   }
 }
 
-[[noreturn]] void fail(const std::string& why) { throw Error(ErrorKind::corrupt, why); }
+[[noreturn]] void fail(const std::string& why) {
+  throw Error(ErrorKind::corrupt, why);
+}
 
 }  // namespace
 
@@ -43,7 +45,8 @@ std::vector<Check> verify_installation(const VerifyOptions& options) {
     if (!journal) {
       fail("no boot journal in '" + options.state_dir.string() + "': this instance has not booted");
     }
-    user_data = userdata::parse_user_data(journal->user_data.dump(), "the boot journal's user data");
+    user_data =
+        userdata::parse_user_data(journal->user_data.dump(), "the boot journal's user data");
     if (!journal->complete) {
       fail("the boot was interrupted after step '" +
            (journal->steps.empty() ? std::string("none") : journal->steps.back()) +
@@ -83,7 +86,8 @@ std::vector<Check> verify_installation(const VerifyOptions& options) {
       return "canary row of '" + journal->snapshot + "' present; the database was kept (" + how +
              "), so its rows carry on past the snapshot and are not compared";
     }
-    auto want = journal->restore["record"]["database"].value("row_counts", nlohmann::json::object());
+    auto want =
+        journal->restore["record"]["database"].value("row_counts", nlohmann::json::object());
     auto have = connection.row_counts();
     std::size_t compared = 0;
     for (const auto& [table, rows] : want.items()) {
@@ -105,7 +109,8 @@ std::vector<Check> verify_installation(const VerifyOptions& options) {
   checks.push_back(run_check("keyring", [&]() -> std::string {
     auto keyring = read_unsealed_keyring(options.runtime_dir);
     if (!database) {
-      return "unsealed (" + std::to_string(keyring.keys.size()) + " keys); no database holds a secret to decrypt";
+      return "unsealed (" + std::to_string(keyring.keys.size()) +
+             " keys); no database holds a secret to decrypt";
     }
     auto secret = db::Database::open(*database).read_secret_canary();
     if (!secret) {
@@ -113,10 +118,12 @@ std::vector<Check> verify_installation(const VerifyOptions& options) {
     }
     auto plain = decrypt_secret(keyring, secret->ciphertext);
     if (!plain || to_hex(sha256(as_bytes(*plain))) != secret->sha256) {
-      fail("the unsealed keyring cannot decrypt the secret stored in the database: the keyring is "
-           "not the one this database's secrets were encrypted with");
+      fail(
+          "the unsealed keyring cannot decrypt the secret stored in the database: the keyring is "
+          "not the one this database's secrets were encrypted with");
     }
-    return "unsealed in '" + options.runtime_dir.string() + "' and decrypts the secret stored in the database";
+    return "unsealed in '" + options.runtime_dir.string() +
+           "' and decrypts the secret stored in the database";
   }));
 
   checks.push_back(run_check("blobs", [&]() -> std::string {
@@ -145,9 +152,11 @@ std::vector<Check> verify_installation(const VerifyOptions& options) {
     auto ours = parse_release(want);
     auto theirs = parse_release(journal->snapshot_release);
     if (ours && theirs && *ours < *theirs) {
-      fail("snapshot '" + journal->snapshot + "' is of the newer release " + journal->snapshot_release);
+      fail("snapshot '" + journal->snapshot + "' is of the newer release " +
+           journal->snapshot_release);
     }
-    return "release " + want + (journal->snapshot_release.empty() ? "" : "; snapshot of " + journal->snapshot_release);
+    return "release " + want +
+           (journal->snapshot_release.empty() ? "" : "; snapshot of " + journal->snapshot_release);
   }));
   return checks;
 }

@@ -23,7 +23,7 @@ struct VerifyOptions {
 };
 
 struct Check {
-  std::string name;    // "booted", "database", "keyring", "blobs", "release"
+  std::string name;  // "booted", "database", "keyring", "blobs", "release"
   bool ok = false;
   std::string detail;  // one line: what was seen
 };

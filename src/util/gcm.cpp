@@ -38,7 +38,8 @@ std::vector<std::uint8_t> gcm_seal(std::span<const std::uint8_t> key, std::strin
   int ok = ctx ? 1 : 0;
   ok &= EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), nonce.data());
   ok &= EVP_EncryptUpdate(ctx.get(), nullptr, &n, uchars(aad), static_cast<int>(aad.size()));
-  ok &= EVP_EncryptUpdate(ctx.get(), body, &n, plaintext.data(), static_cast<int>(plaintext.size()));
+  ok &=
+      EVP_EncryptUpdate(ctx.get(), body, &n, plaintext.data(), static_cast<int>(plaintext.size()));
   ok &= EVP_EncryptFinal_ex(ctx.get(), body + n, &n);
   ok &= EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(k_gcm_tag_size),
                             body + plaintext.size());

@@ -40,9 +40,9 @@ struct CrashRig {
   }
   // Boots with the process killed at `point`; true if it died there.
   bool crash_at(const std::string& point) const {
-    auto killed = rig.lifeboat("boot -q --user-data '" + rig.user_data().string() +
-                                   "' 2>/dev/null; echo $?",
-                               "LIFEBOAT_CRASH_AT=" + point);
+    auto killed =
+        rig.lifeboat("boot -q --user-data '" + rig.user_data().string() + "' 2>/dev/null; echo $?",
+                     "LIFEBOAT_CRASH_AT=" + point);
     return trim(killed.out) == "137";
   }
 };

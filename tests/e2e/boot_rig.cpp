@@ -69,7 +69,9 @@ CommandResult BootRig::boot(const std::string& env) const {
   return lifeboat("boot --json --user-data '" + user_data().string() + "'", env);
 }
 
-CommandResult BootRig::verify() const { return lifeboat("verify"); }
+CommandResult BootRig::verify() const {
+  return lifeboat("verify");
+}
 
 CommandResult BootRig::backup(const std::string& release) const {
   return lifeboat("backup -q --release " + (release.empty() ? m_options.release : release));
@@ -93,10 +95,13 @@ void BootRig::fill() {
       "FROM generate_series(1, 5000) g");
 }
 
-void BootRig::destroy_instance() const { fs::remove_all(instance()); }
+void BootRig::destroy_instance() const {
+  fs::remove_all(instance());
+}
 
 void BootRig::empty_database() {
-  m_db.sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public; DROP SCHEMA IF EXISTS lifeboat CASCADE");
+  m_db.sql(
+      "DROP SCHEMA public CASCADE; CREATE SCHEMA public; DROP SCHEMA IF EXISTS lifeboat CASCADE");
 }
 
 std::string BootRig::files_digest() const {

@@ -65,14 +65,14 @@ class BootRig {
 
 // The KMS key address for a boot test: a fresh object on the SoftHSM2 token, or FAIL
 // (CI) / skip (a developer machine) where SoftHSM2 is missing.
-#define REQUIRE_SOFTHSM(address, object)                                           \
-  auto address##_opt = ::lifeboat::test::softhsm_address(object);                  \
-  if (!address##_opt) {                                                            \
-    if (::lifeboat::test::skips_forbidden()) {                                     \
-      FAIL() << "SoftHSM2 is not installed and skipping is forbidden (CI)";        \
-    }                                                                              \
-    GTEST_SKIP() << "SoftHSM2 is not installed; run scripts/test.sh";              \
-  }                                                                                \
+#define REQUIRE_SOFTHSM(address, object)                                    \
+  auto address##_opt = ::lifeboat::test::softhsm_address(object);           \
+  if (!address##_opt) {                                                     \
+    if (::lifeboat::test::skips_forbidden()) {                              \
+      FAIL() << "SoftHSM2 is not installed and skipping is forbidden (CI)"; \
+    }                                                                       \
+    GTEST_SKIP() << "SoftHSM2 is not installed; run scripts/test.sh";       \
+  }                                                                         \
   const std::string address = *address##_opt
 
 }  // namespace lifeboat::test

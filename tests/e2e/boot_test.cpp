@@ -27,17 +27,17 @@ bool contains(const std::string& text, const std::string& part) {
 }
 
 ino_t inode_of(const fs::path& path) {
-  struct stat st{};
+  struct stat st {};
   EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
   return st.st_ino;
 }
 
 // A rig on rgw and SoftHSM2, initialised, with a first boot that installs, data, and one
 // snapshot of it.
-#define RGW_HSM_RIG(rig)                                                           \
-  REQUIRE_S3(base);                                                                \
-  REQUIRE_PG(server);                                                              \
-  REQUIRE_SOFTHSM(kms_address, "boot-" + random_hex(4));                           \
+#define RGW_HSM_RIG(rig)                                 \
+  REQUIRE_S3(base);                                      \
+  REQUIRE_PG(server);                                    \
+  REQUIRE_SOFTHSM(kms_address, "boot-" + random_hex(4)); \
   BootRig rig(server, {.store = fresh_s3_address(base), .kms = kms_address})
 
 TEST(Boot, KilledInstanceRestoresItselfAndVerifies) {
@@ -80,13 +80,13 @@ TEST(Boot, KilledInstanceRestoresItselfAndVerifies) {
   EXPECT_EQ(rig.db_digest(), rows);
   auto verified = rig.verify();
   EXPECT_EQ(verified.status, 0) << verified.out << verified.err;
-  for (const auto* check : {"ok   booted", "ok   database", "ok   keyring", "ok   blobs",
-                            "ok   release"}) {
+  for (const auto* check :
+       {"ok   booted", "ok   database", "ok   keyring", "ok   blobs", "ok   release"}) {
     EXPECT_TRUE(contains(verified.out, check)) << verified.out;
   }
   EXPECT_TRUE(contains(verified.out, "row counts of 2 tables match")) << verified.out;
   // The keys were unsealed into a private directory, never to the disk in the clear.
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(rig.runtime().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
   ASSERT_EQ(::stat((rig.runtime() / "keyring.json").c_str(), &st), 0);
@@ -128,6 +128,21 @@ TEST(Boot, RebootWithNothingChangedRestoresNothing) {
   EXPECT_EQ(rig.files_digest(), files);
   EXPECT_EQ(rig.start_log(), "started\nstarted\n");
   EXPECT_EQ(rig.verify().status, 0);
+}
+
+TEST(Boot, RebootOntoAnEmptyDatabaseIsRefused) {
+  REQUIRE_PG(server);
+  TempDir keys;
+  BootRig rig(server, {.store = "file://" + (keys.path() / "store").string(),
+                       .kms = "local://" + (keys.path() / "keyring").string() + "?key=tfe"});
+  ASSERT_EQ(rig.init().status, 0);
+  ASSERT_EQ(rig.boot().status, 0);
+  rig.fill();
+  rig.empty_database();  // lost while the instance lived
+  auto refused = rig.boot();
+  EXPECT_EQ(refused.status, 3) << refused.err;
+  EXPECT_TRUE(contains(refused.err, "is empty; restore it from a snapshot first")) << refused.err;
+  EXPECT_EQ(rig.start_log(), "started\n");
 }
 
 TEST(Boot, UpgradeFromAnOlderSnapshotRunsEachHookOnce) {
@@ -182,7 +197,8 @@ TEST(Boot, DowngradeIsRefusedAndNothingTouched) {
 TEST(Boot, FreshKeyringOverANonEmptyDatabaseIsRefused) {
   RGW_HSM_RIG(rig);
   ASSERT_EQ(rig.init().status, 0);
-  rig.db().sql("CREATE TABLE secrets (id int, ciphertext text); INSERT INTO secrets VALUES (1, 'x')");
+  rig.db().sql(
+      "CREATE TABLE secrets (id int, ciphertext text); INSERT INTO secrets VALUES (1, 'x')");
   auto refused = rig.boot();
   EXPECT_EQ(refused.status, 3) << refused.err;
   EXPECT_TRUE(contains(refused.err, "holds data but the store has no snapshot")) << refused.err;
@@ -198,9 +214,11 @@ TEST(Boot, MissingKmsKeyIsTheSealedKeyringError) {
   // The KMS key is deleted from the HSM, with the HSM's own tool.
   auto object = kms_address.substr(kms_address.find("object=") + 7);
   object = object.substr(0, object.find('?'));
-  auto deleted = run_shell("pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --token-label "
-                           "lifeboat-test --login --pin 123456 --delete-object --type secrkey "
-                           "--label '" + object + "' 2>&1");
+  auto deleted = run_shell(
+      "pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --token-label "
+      "lifeboat-test --login --pin 123456 --delete-object --type secrkey "
+      "--label '" +
+      object + "' 2>&1");
   ASSERT_EQ(deleted.status, 0) << deleted.out;
   auto sealed = rig.boot();
   EXPECT_EQ(sealed.status, 3) << sealed.err;
@@ -275,6 +293,60 @@ TEST(Verify, BeforeAnyBootSaysSo) {
   auto result = rig.verify();
   EXPECT_EQ(result.status, 1);
   EXPECT_TRUE(contains(result.out, "FAIL booted    no boot journal")) << result.out;
+}
+
+}  // namespace
+}  // namespace lifeboat::test
+
+namespace lifeboat::test {
+namespace {
+
+TEST(Init, RunAgainAdoptsAndNeverReplaces) {
+  REQUIRE_PG(server);
+  TempDir keys;
+  BootRig rig(server, {.store = "file://" + (keys.path() / "store").string(),
+                       .kms = "local://" + (keys.path() / "keyring").string() + "?key=tfe"});
+  // On the instance itself (the config names the keyring): init makes the keyring too,
+  // and the first boot adopts it.
+  auto made = rig.lifeboat("--json init --output '" + rig.user_data().string() + "'");
+  ASSERT_EQ(made.status, 0) << made.err;
+  auto first = nlohmann::json::parse(made.out);
+  EXPECT_EQ(first["key_created"], true);
+  EXPECT_EQ(first["bundle"], "created");
+  EXPECT_EQ(first["keyring"], "created");
+  auto keyring = read_file(rig.keyring());
+  auto booted = rig.boot();
+  ASSERT_EQ(booted.status, 0) << booted.err;
+  EXPECT_EQ(nlohmann::json::parse(booted.out)["decision"], "install");
+  EXPECT_EQ(read_file(rig.keyring()), keyring);
+
+  auto again = rig.lifeboat("--json init");
+  ASSERT_EQ(again.status, 0) << again.err;
+  auto second = nlohmann::json::parse(again.out);
+  EXPECT_EQ(second["key_created"], false);
+  EXPECT_EQ(second["bundle"], "adopted");
+  EXPECT_EQ(second["keyring"], "adopted");
+  EXPECT_EQ(read_file(rig.keyring()), keyring);
+
+  // Another KMS key cannot open the bundle: init refuses to replace it.
+  auto other = "local://" + (keys.path() / "other-keyring").string() + "?key=other";
+  auto refused = rig.lifeboat("init --kms '" + other + "'");
+  EXPECT_EQ(refused.status, 3) << refused.err;
+  EXPECT_NE(refused.err.find("refusing to replace the bootstrap bundle"), std::string::npos)
+      << refused.err;
+  EXPECT_EQ(rig.boot().status, 0);
+}
+
+TEST(Init, RefusesUserDataThatWouldHoldASecret) {
+  TempDir dir;
+  auto result = run_lifeboat({"init", "--release", "201705-1", "--store",
+                              "file://" + (dir.path() / "store").string(), "--kms",
+                              "local://" + (dir.path() / "k").string() + "?key=a", "--database",
+                              "postgres://tfe:hunter2@127.0.0.1:5432/tfe"});
+  EXPECT_EQ(result.status, 2) << result.err;
+  EXPECT_NE(result.err.find("holds a secret"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("hunter2"), std::string::npos) << result.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "k"));  // nothing was made
 }
 
 }  // namespace

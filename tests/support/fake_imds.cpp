@@ -55,16 +55,18 @@ FakeImds::FakeImds(std::string user_data) : m_user_data(std::move(user_data)) {
   address.sin_family = AF_INET;
   address.sin_port = 0;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  m_daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, nullptr, nullptr,
-                              &Handler::answer, this, MHD_OPTION_SOCK_ADDR, &address,
-                              MHD_OPTION_END);
+  m_daemon =
+      MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, nullptr, nullptr, &Handler::answer, this,
+                       MHD_OPTION_SOCK_ADDR, &address, MHD_OPTION_END);
   if (m_daemon == nullptr) {
     throw std::runtime_error("unable to start the instance-metadata stand-in");
   }
   m_port = MHD_get_daemon_info(m_daemon, MHD_DAEMON_INFO_BIND_PORT)->port;
 }
 
-FakeImds::~FakeImds() { MHD_stop_daemon(m_daemon); }
+FakeImds::~FakeImds() {
+  MHD_stop_daemon(m_daemon);
+}
 
 std::string FakeImds::url() const {
   return "http://127.0.0.1:" + std::to_string(m_port) + "/latest/user-data";

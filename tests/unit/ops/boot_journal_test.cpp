@@ -31,7 +31,7 @@ TEST(BootJournal, RoundTrips) {
                       .started = "2026-11-25T03:15:00Z",
                       .boots = 3};
   save_boot_journal(dir.path() / "state", journal);
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(boot_journal_path(dir.path() / "state").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   auto back = load_boot_journal(dir.path() / "state");

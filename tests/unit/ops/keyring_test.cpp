@@ -30,7 +30,7 @@ std::string failure(const std::function<void()>& f, ErrorKind want) {
 }
 
 int mode_of(const fs::path& path) {
-  struct stat st{};
+  struct stat st {};
   EXPECT_EQ(::stat(path.c_str(), &st), 0);
   return static_cast<int>(st.st_mode & 0777);
 }

@@ -10,7 +10,9 @@
 namespace lifeboat {
 namespace {
 
-std::vector<std::uint8_t> key_of(std::uint8_t fill) { return std::vector<std::uint8_t>(32, fill); }
+std::vector<std::uint8_t> key_of(std::uint8_t fill) {
+  return std::vector<std::uint8_t>(32, fill);
+}
 
 bool opens(const std::vector<std::uint8_t>& key, std::string_view aad,
            const std::vector<std::uint8_t>& box, std::string* plain = nullptr) {
@@ -67,7 +69,9 @@ TEST(Gcm, TruncatedBoxIsRefused) {
   auto key = key_of(5);
   auto box = gcm_seal(key, "aad", as_bytes("secret"));
   for (std::size_t n = 0; n < box.size(); ++n) {
-    EXPECT_FALSE(opens(key, "aad", std::vector<std::uint8_t>(box.begin(), box.begin() + static_cast<std::ptrdiff_t>(n))))
+    EXPECT_FALSE(
+        opens(key, "aad",
+              std::vector<std::uint8_t>(box.begin(), box.begin() + static_cast<std::ptrdiff_t>(n))))
         << n;
   }
 }
