@@ -167,10 +167,13 @@ void Database::plant_canary(const Canary& canary) {
 
 namespace {
 
+bool table_exists(PGconn* connection, const std::string& what, const std::string& table) {
+  return exec(connection, what, "SELECT to_regclass($1) IS NOT NULL", {table}).text(0, 0) == "t";
+}
+
 std::optional<Canary> canary_query(PGconn* connection, const std::string& what,
                                    const std::string& where, const std::vector<std::string>& params) {
-  auto exists = exec(connection, what, "SELECT to_regclass('lifeboat.canary') IS NOT NULL");
-  if (exists.text(0, 0) != "t") {
+  if (!table_exists(connection, what, "lifeboat.canary")) {
     return std::nullopt;
   }
   auto rows = exec(connection, what,
@@ -214,8 +217,7 @@ void Database::plant_secret_canary(const SecretCanary& canary) {
 
 std::optional<SecretCanary> Database::read_secret_canary() const {
   auto what = "read the secret canary in '" + display() + "'";
-  auto exists = exec(m_connection, what, "SELECT to_regclass('lifeboat.secret_canary') IS NOT NULL");
-  if (exists.text(0, 0) != "t") {
+  if (!table_exists(m_connection, what, "lifeboat.secret_canary")) {
     return std::nullopt;
   }
   auto rows = exec(m_connection, what, "SELECT ciphertext, sha256 FROM lifeboat.secret_canary");

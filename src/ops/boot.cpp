@@ -128,9 +128,11 @@ class Boot {
       m_result.resumed = !previous->decision.empty();
     } else if (previous) {
       // A new boot. What the last recovery restored stays on record for `verify`.
+      // So do the upgrade hooks that have run: none ever runs twice.
       m_journal = BootJournal{.snapshot = previous->snapshot,
                               .snapshot_release = previous->snapshot_release,
                               .release = previous->release,
+                              .upgrades = previous->upgrades,
                               .restore = previous->restore,
                               .boots = previous->boots};
     }
@@ -213,9 +215,12 @@ class Boot {
     std::string database_seen = m_database ? "not looked at" : "none configured";
     if (m_result.resumed) {
       m_result.decision = m_journal.decision;
-      m_result.snapshot = m_journal.snapshot;
-      m_result.from_release = m_journal.snapshot_release;
-    } else if (local.state == Local::present && !m_booted_before && database_is_empty()) {
+      m_result.snapshot = m_journal.decision == "recover" ? m_journal.snapshot : "";
+      m_result.from_release = m_journal.decision == "recover"  ? m_journal.snapshot_release
+                              : m_journal.decision == "reboot" ? m_journal.release
+                                                               : "";
+    } else if (local.state == Local::present && !m_booted_before &&
+               (!m_database || database_is_empty())) {
       // The keyring that `lifeboat init` made on this instance, and nothing else yet.
       m_result.decision = "install";
       database_seen = "empty";

@@ -15,6 +15,11 @@ namespace lifeboat::test {
 
 namespace fs = std::filesystem;
 
+BootRigOptions local_region(const TempDir& dir) {
+  return {.store = "file://" + (dir.path() / "store").string(),
+          .kms = "local://" + (dir.path() / "keyring").string() + "?key=tfe"};
+}
+
 BootRig::BootRig(const std::string& server, BootRigOptions options)
     : m_db(server), m_options(std::move(options)) {
   auto password = pg_password().value_or("");

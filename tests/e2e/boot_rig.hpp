@@ -15,6 +15,9 @@ struct BootRigOptions {
   std::string release = "201705-1";
 };
 
+// A region on the embedded defaults: a file:// store and a local:// keyring in `dir`.
+BootRigOptions local_region(const TempDir& dir);
+
 class BootRig {
  public:
   // `server` is pg_url(). Writes the config; makes nothing else.

@@ -133,8 +133,7 @@ TEST(Boot, RebootWithNothingChangedRestoresNothing) {
 TEST(Boot, RebootOntoAnEmptyDatabaseIsRefused) {
   REQUIRE_PG(server);
   TempDir keys;
-  BootRig rig(server, {.store = "file://" + (keys.path() / "store").string(),
-                       .kms = "local://" + (keys.path() / "keyring").string() + "?key=tfe"});
+  BootRig rig(server, local_region(keys));
   ASSERT_EQ(rig.init().status, 0);
   ASSERT_EQ(rig.boot().status, 0);
   rig.fill();
@@ -231,8 +230,7 @@ TEST(Boot, MissingKmsKeyIsTheSealedKeyringError) {
 TEST(Boot, ReadsItsUserDataOverImdsV2) {
   REQUIRE_PG(server);
   TempDir keys;
-  BootRig rig(server, {.store = "file://" + (keys.path() / "store").string(),
-                       .kms = "local://" + (keys.path() / "keyring").string() + "?key=tfe"});
+  BootRig rig(server, local_region(keys));
   ASSERT_EQ(rig.init().status, 0);
   FakeImds imds(read_file(rig.user_data()));
   auto booted = rig.lifeboat("boot --user-data '" + imds.url() + "'");
@@ -245,8 +243,7 @@ TEST(Boot, ReadsItsUserDataOverImdsV2) {
 TEST(Verify, FailsOnEachCanaryThatIsWrong) {
   REQUIRE_PG(server);
   TempDir keys;
-  BootRig rig(server, {.store = "file://" + (keys.path() / "store").string(),
-                       .kms = "local://" + (keys.path() / "keyring").string() + "?key=tfe"});
+  BootRig rig(server, local_region(keys));
   ASSERT_EQ(rig.init().status, 0);
   ASSERT_EQ(rig.boot().status, 0);
   rig.fill();
@@ -288,8 +285,7 @@ TEST(Verify, FailsOnEachCanaryThatIsWrong) {
 TEST(Verify, BeforeAnyBootSaysSo) {
   REQUIRE_PG(server);
   TempDir keys;
-  BootRig rig(server, {.store = "file://" + (keys.path() / "store").string(),
-                       .kms = "local://" + (keys.path() / "keyring").string() + "?key=tfe"});
+  BootRig rig(server, local_region(keys));
   auto result = rig.verify();
   EXPECT_EQ(result.status, 1);
   EXPECT_TRUE(contains(result.out, "FAIL booted    no boot journal")) << result.out;
@@ -304,8 +300,7 @@ namespace {
 TEST(Init, RunAgainAdoptsAndNeverReplaces) {
   REQUIRE_PG(server);
   TempDir keys;
-  BootRig rig(server, {.store = "file://" + (keys.path() / "store").string(),
-                       .kms = "local://" + (keys.path() / "keyring").string() + "?key=tfe"});
+  BootRig rig(server, local_region(keys));
   // On the instance itself (the config names the keyring): init makes the keyring too,
   // and the first boot adopts it.
   auto made = rig.lifeboat("--json init --output '" + rig.user_data().string() + "'");
