@@ -188,6 +188,23 @@ class Boot {
     finish_step("bundle");
   }
 
+  // The newest snapshot whose header, key slot and trailer open; nullopt if there is
+  // none. Snapshots that exist but none of which opens are refused: that is not "no
+  // snapshot", and installing fresh over them would orphan them.
+  std::optional<SnapshotListing> newest_snapshot() {
+    auto snapshots = list_snapshots(*m_store, m_options.prefix);
+    auto newest = find_newest_intact(*m_store, snapshots, *m_kms, m_options.log);
+    if (!snapshots.empty() && !newest) {
+      throw sealed("any of the " + std::to_string(snapshots.size()) + " snapshots under '" +
+                       m_options.prefix + "'",
+                   Error(ErrorKind::corrupt, "every one is damaged or sealed for another key"));
+    }
+    if (!newest) {
+      return std::nullopt;
+    }
+    return snapshots[*newest];
+  }
+
   // Only when a database is configured; asked once.
   bool database_is_empty() {
     if (!m_database) {
@@ -213,7 +230,22 @@ class Boot {
     auto local = look_local(m_options);
     std::string store_seen = "not looked at";
     std::string database_seen = m_database ? "not looked at" : "none configured";
-    if (m_result.resumed) {
+    if (m_result.resumed && m_journal.decision == "recover" && !m_journal.has_step("restore")) {
+      // An interrupted recovery: local state may be half swapped in and look present, so
+      // it recovers again — from the newest intact snapshot now, which is the same one
+      // unless an operator has since moved a damaged one away.
+      auto chosen = newest_snapshot();
+      if (!chosen) {
+        throw Error(ErrorKind::not_found,
+                    "unable to finish the interrupted recovery: no snapshot "
+                    "is left under '" +
+                        m_options.prefix + "' in '" + m_store->describe() + "'");
+      }
+      m_result.decision = "recover";
+      m_result.snapshot = chosen->name;
+      m_result.from_release = chosen->parsed.release;
+      store_seen = "newest intact snapshot '" + chosen->name + "'";
+    } else if (m_result.resumed) {
       m_result.decision = m_journal.decision;
       m_result.snapshot = m_journal.decision == "recover" ? m_journal.snapshot : "";
       m_result.from_release = m_journal.decision == "recover"  ? m_journal.snapshot_release
@@ -245,22 +277,15 @@ class Boot {
                       "'; this is not a state lifeboat left. Move the data aside to recover from "
                       "the newest snapshot, or restore the keyring");
     } else {
-      auto snapshots = list_snapshots(*m_store, m_options.prefix);
-      auto newest = find_newest_intact(*m_store, snapshots, *m_kms, m_options.log);
-      if (!snapshots.empty() && !newest) {
-        throw sealed("any of the " + std::to_string(snapshots.size()) + " snapshots under '" +
-                         m_options.prefix + "'",
-                     Error(ErrorKind::corrupt, "every one is damaged or sealed for another key"));
-      }
+      auto newest = newest_snapshot();
       if (m_database) {
         database_seen = database_is_empty() ? "empty" : "holds data";
       }
       if (newest) {
-        const auto& chosen = snapshots[*newest];
-        store_seen = "newest intact snapshot '" + chosen.name + "'";
+        store_seen = "newest intact snapshot '" + newest->name + "'";
         m_result.decision = "recover";
-        m_result.snapshot = chosen.name;
-        m_result.from_release = chosen.parsed.release;
+        m_result.snapshot = newest->name;
+        m_result.from_release = newest->parsed.release;
       } else if (m_database && !database_is_empty()) {
         throw Error(ErrorKind::unsafe,
                     "refusing to install: database '" + redact(m_user_data.database) +
@@ -311,7 +336,19 @@ class Boot {
                                      .on_estimate = m_options.on_estimate,
                                      .on_progress = m_options.on_progress,
                                      .log = m_options.log};
-      auto restored = restore(*m_store, *m_kms, restore_options);
+      RestoreResult restored;
+      try {
+        restored = restore(*m_store, *m_kms, restore_options);
+      } catch (const Error& e) {
+        if (e.kind() != ErrorKind::corrupt) {
+          throw;
+        }
+        // Unattended, boot never falls back to older data on its own: that is a choice.
+        throw Error(ErrorKind::corrupt,
+                    std::string(e.what()) + "; to boot from the snapshot before it, move '" +
+                        m_options.prefix + m_result.snapshot +
+                        "' out of the prefix (lifeboat store rm) and boot again");
+      }
       m_result.database = restored.database;
       m_journal.restore = {{"snapshot", restored.name},
                            {"database", restored.database},

@@ -30,7 +30,7 @@ InitResult init(const InitOptions& options) {
                       .bootstrap = options.bootstrap_key,
                       .database = options.database_url,
                       .release = options.release};
-  userdata::parse_user_data(userdata::to_json(result.user_data), "the user data init would write");
+  userdata::parse_user_data(userdata::to_json(result.user_data), "the addresses given to init");
 
   // 1. The KMS key: made where lifeboat can make it, otherwise adopted.
   result.key_created = kms::create_key_if_missing(options.kms);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "e2e/boot_rig.hpp"
@@ -30,6 +31,10 @@ ino_t inode_of(const fs::path& path) {
   struct stat st {};
   EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
   return st.st_ino;
+}
+
+std::string options_store(const BootRig& rig) {
+  return rig.options().store;
 }
 
 // A rig on rgw and SoftHSM2, initialised, with a first boot that installs, data, and one
@@ -191,6 +196,47 @@ TEST(Boot, DowngradeIsRefusedAndNothingTouched) {
   auto back = rig.boot();
   EXPECT_EQ(back.status, 3) << back.err;
   EXPECT_TRUE(contains(back.err, "the local state is of the newer release 201706-1")) << back.err;
+}
+
+TEST(Boot, DamagedNewestSnapshotStopsTheBootUntilMovedAway) {
+  REQUIRE_PG(server);
+  TempDir keys;
+  BootRig rig(server, local_region(keys));
+  ASSERT_EQ(rig.init().status, 0);
+  ASSERT_EQ(rig.boot().status, 0);
+  rig.fill();
+  auto older = rig.backup();
+  ASSERT_EQ(older.status, 0) << older.err;
+  auto files = rig.files_digest();
+  std::ofstream(rig.etc() / "settings.json") << R"({"hostname":"changed"})";
+  auto newer = rig.backup();
+  ASSERT_EQ(newer.status, 0) << newer.err;
+  auto name = newer.out.substr(0, newer.out.size() - 1);
+  auto object = keys.path() / "store/tfe-backup" / name;
+  {
+    std::fstream file(object, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekg(static_cast<std::streamoff>(fs::file_size(object) / 2));
+    char byte = 0;
+    file.get(byte);
+    file.seekp(static_cast<std::streamoff>(fs::file_size(object) / 2));
+    file.put(static_cast<char>(byte ^ 0x20));
+  }
+  rig.destroy_instance();
+  // Unattended, boot does not fall back to older data by itself.
+  auto failed = rig.boot();
+  EXPECT_EQ(failed.status, 1) << failed.err;
+  EXPECT_TRUE(contains(failed.err, "move 'tfe-backup/" + name + "' out of the prefix"))
+      << failed.err;
+  EXPECT_FALSE(fs::exists(rig.etc()));
+  // The operator moves it away; the interrupted recovery finishes from the one before.
+  ASSERT_EQ(run_lifeboat({"store", "rm", options_store(rig) + "/tfe-backup/" + name}).status, 0);
+  auto booted = rig.boot();
+  ASSERT_EQ(booted.status, 0) << booted.err;
+  auto result = json_of(booted);
+  EXPECT_EQ(result["snapshot"].get<std::string>() + "\n", older.out);
+  EXPECT_EQ(result["resumed"], true);
+  EXPECT_EQ(rig.files_digest(), files);
+  EXPECT_EQ(rig.verify().status, 0);
 }
 
 TEST(Boot, FreshKeyringOverANonEmptyDatabaseIsRefused) {
