@@ -11,7 +11,7 @@ namespace lifeboat::cli {
 
 namespace {
 
-constexpr const char* k_help = R"(Runs until stopped: takes a snapshot at once and then every interval (1 h by
+constexpr const char* k_agent_help = R"(Runs until stopped: takes a snapshot at once and then every interval (1 h by
 default, each wait lengthened by up to 10 % at random), retries a failed one sooner
 with growing waits, prunes after each success, and takes one more snapshot when it gets
 SIGTERM or SIGINT (systemd's stop, Ctrl-C) before it exits. A second signal during that
@@ -71,7 +71,7 @@ void add_agent_command(CLI::App& app, Globals& globals) {
   auto flags = std::make_shared<settings::Flags>();
   auto* command = app.add_subcommand("agent", "Take snapshots on a schedule and on shutdown");
   settings::add_flags(*command, "agent", *flags);
-  command->footer(k_help);
+  command->footer(k_agent_help);
   command->callback([flags, &globals] { run_agent_command(*flags, globals); });
 }
 

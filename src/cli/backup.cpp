@@ -9,7 +9,7 @@ namespace lifeboat::cli {
 
 namespace {
 
-constexpr const char* k_help = R"(Snapshots the installation's internal data (the paths the config names, less the
+constexpr const char* k_backup_help = R"(Snapshots the installation's internal data (the paths the config names, less the
 excludes) and, with a database, a pg_dump of it streamed into the same archive, then
 pushes it to the store under the prefix (default tfe-backup/) with a name that sorts by
 time. Pre hooks run first (to quiesce the application), post hooks last. With a
@@ -64,7 +64,7 @@ void add_backup_command(CLI::App& app, Globals& globals) {
   auto flags = std::make_shared<settings::Flags>();
   auto* command = app.add_subcommand("backup", "Take a snapshot now and push it to the store");
   settings::add_flags(*command, "backup", *flags);
-  command->footer(k_help);
+  command->footer(k_backup_help);
   command->callback([flags, &globals] { run_backup(*flags, globals); });
 }
 

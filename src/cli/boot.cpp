@@ -12,7 +12,7 @@ namespace lifeboat::cli {
 
 namespace {
 
-constexpr const char* k_help =
+constexpr const char* k_boot_help =
     R"(Brings this instance up from nothing, or back after a reboot, by itself. Each step
 is one line (in 'journalctl -u lifeboat-boot' under systemd) and is recorded in the
 boot journal (STATE/boot-journal.json), so a boot killed at any step and run again
@@ -100,7 +100,7 @@ void add_boot_command(CLI::App& app, Globals& globals) {
   auto* command = app.add_subcommand(
       "boot", "Boot this instance: install, recover from the newest snapshot, or reboot");
   settings::add_flags(*command, "boot", *flags);
-  command->footer(k_help);
+  command->footer(k_boot_help);
   command->callback([flags, &globals] { run_boot(*flags, globals); });
 }
 

@@ -9,7 +9,7 @@ namespace lifeboat::cli {
 
 namespace {
 
-constexpr const char* k_help =
+constexpr const char* k_init_help =
     R"(Makes one region ready to boot an instance of the installation, and writes the
 user-data document an instance needs to find it all:
   1. the KMS key-encryption key: created in a local keyring or a PKCS#11 token if it
@@ -87,7 +87,7 @@ void add_init_command(CLI::App& app, Globals& globals) {
   settings::add_flags(*command, "init", flags->settings);
   command->add_option("-o,--output", flags->output,
                       "Write the user-data document to FILE instead of stdout");
-  command->footer(k_help);
+  command->footer(k_init_help);
   command->callback([flags, &globals] { run_init(*flags, globals); });
 }
 

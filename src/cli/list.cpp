@@ -15,7 +15,7 @@ namespace lifeboat::cli {
 
 namespace {
 
-constexpr const char* k_help = R"(Lists the snapshots under the prefix, newest first: name, age, size, release and
+constexpr const char* k_list_help = R"(Lists the snapshots under the prefix, newest first: name, age, size, release and
 the KMS keys that can open each (read from each header, several at a time; no key is
 needed). Finding them is one listing, however many there are.
 
@@ -105,7 +105,7 @@ void add_list_command(CLI::App& app, Globals& globals) {
   settings::add_flags(*command, "list", flags->settings);
   command->add_flag("--latest", flags->latest, "Only the newest snapshot");
   command->add_flag("--no-keys", flags->no_keys, "Skip reading each header for its key ids");
-  command->footer(k_help);
+  command->footer(k_list_help);
   command->callback([flags, &globals] { run_list(*flags, globals); });
 }
 

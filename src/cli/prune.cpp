@@ -7,7 +7,7 @@ namespace lifeboat::cli {
 
 namespace {
 
-constexpr const char* k_help = R"(Keeps the newest snapshot of each of the last N hours, days and ISO weeks that
+constexpr const char* k_prune_help = R"(Keeps the newest snapshot of each of the last N hours, days and ISO weeks that
 have one (24, 7 and 4 by default; --keep-hourly, --keep-daily, --keep-weekly or
 [retention] in the config) and removes the rest, each with its canary blob; then the debris of backups that were
 killed mid-write (partial files, open multipart uploads) older than an hour. The newest
@@ -84,7 +84,7 @@ void add_prune_command(CLI::App& app, Globals& globals) {
   command->add_option("--incomplete-older-than", flags->incomplete_age,
                       "Also remove uploads that interrupted backups left, if older than this")
       ->capture_default_str();
-  command->footer(k_help);
+  command->footer(k_prune_help);
   command->callback([flags, &globals] { run_prune(*flags, globals); });
 }
 

@@ -7,7 +7,7 @@ namespace lifeboat::cli {
 
 namespace {
 
-constexpr const char* k_help = R"(Restores a snapshot: every file is checked against the snapshot's manifest as it
+constexpr const char* k_restore_help = R"(Restores a snapshot: every file is checked against the snapshot's manifest as it
 streams into a staging path beside its target, and only a whole, verified tree is
 swapped in (one rename each); the old one is then deleted. The database dump goes into
 pg_restore in one transaction, and only into an empty database unless --force. A
@@ -93,7 +93,7 @@ void add_restore_command(CLI::App& app, Globals& globals) {
   command->add_flag("--force", flags->force,
                     "Replace a database that holds data (or already holds this snapshot)");
   command->add_flag("--skip-database", flags->skip_database, "Restore only the files");
-  command->footer(k_help);
+  command->footer(k_restore_help);
   command->callback([flags, &globals] { run_restore(*flags, globals); });
 }
 

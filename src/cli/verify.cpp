@@ -8,7 +8,7 @@ namespace lifeboat::cli {
 
 namespace {
 
-constexpr const char* k_help = R"(Checks, one line each, that this instance came back whole:
+constexpr const char* k_verify_help = R"(Checks, one line each, that this instance came back whole:
   booted    the boot journal records a completed boot
   database  the restored snapshot's canary row is in the database, and (when boot
             restored the dump) every table holds as many rows as the snapshot recorded
@@ -58,7 +58,7 @@ void add_verify_command(CLI::App& app, Globals& globals) {
   auto flags = std::make_shared<settings::Flags>();
   auto* command = app.add_subcommand("verify", "Prove the instance whole after a boot (canaries)");
   settings::add_flags(*command, "verify", *flags);
-  command->footer(k_help);
+  command->footer(k_verify_help);
   command->callback([flags, &globals] { run_verify(*flags, globals); });
 }
 
