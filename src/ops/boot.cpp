@@ -137,7 +137,6 @@ class Boot {
                               .boots = previous->boots};
     }
     m_journal.user_data = nlohmann::json::parse(document);
-    m_journal.user_data_sha256 = to_hex(sha256(as_bytes(document)));
     if (m_journal.started.empty()) {
       m_journal.started = format_utc(std::chrono::system_clock::now());
     }

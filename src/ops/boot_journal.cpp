@@ -39,7 +39,6 @@ std::optional<BootJournal> load_boot_journal(const fs::path& state_dir) {
   try {
     BootJournal journal;
     journal.user_data = document.value("user_data", nlohmann::json::object());
-    journal.user_data_sha256 = document.value("user_data_sha256", "");
     journal.decision = document.value("decision", "");
     journal.snapshot = document.value("snapshot", "");
     journal.snapshot_release = document.value("snapshot_release", "");
@@ -60,7 +59,6 @@ std::optional<BootJournal> load_boot_journal(const fs::path& state_dir) {
 void save_boot_journal(const fs::path& state_dir, const BootJournal& journal) {
   nlohmann::json document = {{"format", "lifeboat-boot-journal-1"},
                              {"user_data", journal.user_data},
-                             {"user_data_sha256", journal.user_data_sha256},
                              {"decision", journal.decision},
                              {"snapshot", journal.snapshot},
                              {"snapshot_release", journal.snapshot_release},

@@ -14,7 +14,6 @@ namespace lifeboat::ops {
 
 struct BootJournal {
   nlohmann::json user_data;      // the document this boot read (never a secret)
-  std::string user_data_sha256;  // of that document, to tell a changed one
   // "install", "recover" or "reboot"; empty until step 4 decides.
   std::string decision;
   std::string snapshot;          // recover: the snapshot restored

@@ -100,6 +100,16 @@ void BootRig::fill() {
       "FROM generate_series(1, 5000) g");
 }
 
+CommandResult BootRig::install_and_snapshot(const std::string& release) {
+  for (auto result : {init(), boot()}) {
+    if (result.status != 0) {
+      return result;
+    }
+  }
+  fill();
+  return backup(release);
+}
+
 void BootRig::destroy_instance() const {
   fs::remove_all(instance());
 }

@@ -51,6 +51,9 @@ class BootRig {
 
   // Application data: files in both paths, tables with rows in the database.
   void fill();
+  // init, a first boot (which installs), fill(), then backup(release): an installation
+  // that runs and has its snapshot. Returns the first command that failed, or the backup.
+  CommandResult install_and_snapshot(const std::string& release = "");
   // The instance is terminated: its disk (data, state, runtime) is gone.
   void destroy_instance() const;
   // The database is lost too: every table dropped, as a new empty database would be.

@@ -100,10 +100,8 @@ TEST(Boot, KilledInstanceRestoresItselfAndVerifies) {
 
 TEST(Boot, InstanceTerminatedDatabaseKeptIsRecoveredWithoutTouchingIt) {
   RGW_HSM_RIG(rig);
-  ASSERT_EQ(rig.init().status, 0);
-  ASSERT_EQ(rig.boot().status, 0);
-  rig.fill();
-  ASSERT_EQ(rig.backup().status, 0);
+  auto backed = rig.install_and_snapshot();
+  ASSERT_EQ(backed.status, 0) << backed.err;
   rig.db().sql("INSERT INTO workspaces (name) VALUES ('after-the-snapshot')");
   auto rows = rig.db_digest();
   rig.destroy_instance();
@@ -118,10 +116,8 @@ TEST(Boot, InstanceTerminatedDatabaseKeptIsRecoveredWithoutTouchingIt) {
 
 TEST(Boot, RebootWithNothingChangedRestoresNothing) {
   RGW_HSM_RIG(rig);
-  ASSERT_EQ(rig.init().status, 0);
-  ASSERT_EQ(rig.boot().status, 0);
-  rig.fill();
-  ASSERT_EQ(rig.backup().status, 0);
+  auto backed = rig.install_and_snapshot();
+  ASSERT_EQ(backed.status, 0) << backed.err;
   auto inode = inode_of(rig.data() / "archivist/state-3.tfstate");
   auto files = rig.files_digest();
   auto again = rig.boot();
@@ -151,10 +147,8 @@ TEST(Boot, RebootOntoAnEmptyDatabaseIsRefused) {
 
 TEST(Boot, UpgradeFromAnOlderSnapshotRunsEachHookOnce) {
   RGW_HSM_RIG(rig);
-  ASSERT_EQ(rig.init().status, 0);
-  ASSERT_EQ(rig.boot().status, 0);
-  rig.fill();
-  ASSERT_EQ(rig.backup("201705-1").status, 0);
+  auto backed = rig.install_and_snapshot("201705-1");
+  ASSERT_EQ(backed.status, 0) << backed.err;
   rig.destroy_instance();
   // The replacement instance runs the next release of the application.
   rig.set_user_data_release("201706-1");
@@ -177,10 +171,8 @@ TEST(Boot, UpgradeFromAnOlderSnapshotRunsEachHookOnce) {
 
 TEST(Boot, DowngradeIsRefusedAndNothingTouched) {
   RGW_HSM_RIG(rig);
-  ASSERT_EQ(rig.init().status, 0);
-  ASSERT_EQ(rig.boot().status, 0);
-  rig.fill();
-  ASSERT_EQ(rig.backup("201706-1").status, 0);
+  auto backed = rig.install_and_snapshot("201706-1");
+  ASSERT_EQ(backed.status, 0) << backed.err;
   rig.destroy_instance();
   rig.set_user_data_release("201705-1");
   auto refused = rig.boot();

@@ -19,7 +19,6 @@ TEST(BootJournal, NoneOnANewInstance) {
 TEST(BootJournal, RoundTrips) {
   test::TempDir dir;
   BootJournal journal{.user_data = {{"release", "201706-1"}},
-                      .user_data_sha256 = "ab",
                       .decision = "recover",
                       .snapshot = "20261125T031500.123Z_201705-1_1a2b3c4d.lifeboat",
                       .snapshot_release = "201705-1",
