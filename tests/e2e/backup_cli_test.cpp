@@ -84,7 +84,7 @@ struct Installation {
   }
 };
 
-std::string trim(std::string text) {
+std::string chomp(std::string text) {
   while (!text.empty() && text.back() == '\n') {
     text.pop_back();
   }
@@ -96,7 +96,7 @@ void round_trip(const Installation& inst) {
   auto before_settings = read_file(inst.settings());
   auto backed = inst.backup();
   ASSERT_EQ(backed.status, 0) << backed.err;
-  auto name = trim(backed.out);
+  auto name = chomp(backed.out);
   EXPECT_TRUE(name.ends_with(".lifeboat")) << name;
   auto listed = inst.list();
   ASSERT_EQ(listed.size(), 1u);
@@ -263,7 +263,7 @@ TEST(BackupCli, KillDuringBackupLeavesNothingAndTheLeaseExpires) {
       command += " '" + arg + "'";
     }
     auto killed = run_shell(command + " 2>/dev/null; echo $?");
-    EXPECT_EQ(trim(killed.out), "137");
+    EXPECT_EQ(chomp(killed.out), "137");
     EXPECT_EQ(inst.list().size(), 0u);
     // The dead backup's lease holds off the next one until it expires.
     auto blocked = run_lifeboat(args);
@@ -298,7 +298,7 @@ TEST(BackupCli, KillDuringBackupToRgwLeavesNoUpload) {
   for (const auto& arg : inst.with({"backup", "--path", inst.data().string()})) {
     command += " '" + arg + "'";
   }
-  EXPECT_EQ(trim(run_shell(command + " 2>/dev/null; echo $?").out), "137");
+  EXPECT_EQ(chomp(run_shell(command + " 2>/dev/null; echo $?").out), "137");
   auto bucket = base.substr(5, base.find('?') - 5);
   auto endpoint = base.substr(base.find("endpoint=") + 9);
   endpoint = endpoint.substr(0, endpoint.find('&'));
@@ -309,7 +309,7 @@ TEST(BackupCli, KillDuringBackupToRgwLeavesNoUpload) {
                      bucket + " --prefix '" + prefix + "/' --query 'length(Uploads || `[]`)' --output text")
         .out;
   };
-  EXPECT_EQ(trim(uploads()), "1");  // the killed backup's, invisible to every listing
+  EXPECT_EQ(chomp(uploads()), "1");  // the killed backup's, invisible to every listing
   EXPECT_EQ(inst.list().size(), 0u);
   for (const auto& entry : nlohmann::json::parse(run_lifeboat({"store", "ls", "-r", "--json", inst.store}).out)) {
     EXPECT_EQ(entry["key"].get<std::string>().find(".lifeboat"), std::string::npos) << entry;
@@ -318,7 +318,7 @@ TEST(BackupCli, KillDuringBackupToRgwLeavesNoUpload) {
             " --key '" + prefix + "/tfe-backup/lease/00000000000000000001'");
   auto prune = run_lifeboat(inst.with({"prune", "--incomplete-older-than", "0s"}));
   ASSERT_EQ(prune.status, 0) << prune.err;
-  EXPECT_EQ(trim(uploads()), "0");
+  EXPECT_EQ(chomp(uploads()), "0");
 }
 
 TEST(BackupCli, ShortLeaseExpiresByItself) {
@@ -353,7 +353,7 @@ TEST(BackupCli, KillDuringRestoreThenRerunConverges) {
       command += " '" + arg + "'";
     }
     auto killed = run_shell(command + " 2>/dev/null; echo $?");
-    EXPECT_EQ(trim(killed.out), "137");
+    EXPECT_EQ(chomp(killed.out), "137");
     // Each path is whole: either as it was or as restored.
     auto data_now = tree(inst.data());
     EXPECT_TRUE(data_now == old_data || data_now == wanted_data);

@@ -14,13 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string trim(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
-    text.pop_back();
-  }
-  return text;
-}
-
 // A database of its own on the test server, dropped at the end.
 struct Db {
   std::string name = "lb_e2e_" + random_hex(6);

@@ -158,6 +158,13 @@ CommandResult run_lifeboat(const std::vector<std::string>& args, const std::stri
 
 CommandResult run_shell(const std::string& command) { return run({"/bin/sh", "-c", command}, ""); }
 
+std::string trim(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  return text;
+}
+
 std::string random_data(std::size_t size, std::uint64_t seed) {
   std::mt19937_64 generator(seed);
   std::string out(size, '\0');

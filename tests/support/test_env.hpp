@@ -92,6 +92,9 @@ CommandResult run_lifeboat(const std::vector<std::string>& args, const std::stri
 // Runs a shell command; returns its status and output.
 CommandResult run_shell(const std::string& command);
 
+// `text` without the newlines and spaces at its end (a command's output line).
+std::string trim(std::string text);
+
 // Deterministic pseudo-random bytes (incompressible, reproducible).
 std::string random_data(std::size_t size, std::uint64_t seed);
 
